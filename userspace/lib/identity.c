@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Identity and Verify messages of both roles, and loading our own
+ * credentials.  Documentation/handshake.rst, "Identity", "Verify",
+ * "Pinned Ed25519 keys", "X.509".
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "hs.h"
+
+static const char *role(const struct hs_state *st, int peer)
+{
+	return (st->server ^ peer) ? "server" : "client";
+}
+
+static int load_x509(struct hs_state *st)
+{
+	const struct secx_cfg *cfg = st->cfg;
+	X509 *leaf;
+	const unsigned char *p;
+	int ok;
+
+	if (!cfg->cert_file && !cfg->key_file)
+		return st->server ? secx_err("x509 server needs --cert and --key") : 0;
+	if (!cfg->cert_file || !cfg->key_file)
+		return secx_err("x509 needs both --cert and --key");
+	if (hs_x509_load_chain(cfg->cert_file, st->der, st->der_len, &st->n_der))
+		return -1;
+	st->key = hs_key_load(cfg->key_file);
+	if (!st->key)
+		return -1;
+	p = st->der[0];
+	leaf = d2i_X509(NULL, &p, (long)st->der_len[0]);
+	ok = leaf && X509_check_private_key(leaf, st->key);
+	X509_free(leaf);
+	if (!ok)
+		return secx_err("%s does not match the certificate in %s", cfg->key_file,
+				cfg->cert_file);
+	return 0;
+}
+
+/* Everything this side needs from files, loaded before a byte is sent. */
+int hs_load_own_key(struct hs_state *st)
+{
+	const struct secx_cfg *cfg = st->cfg;
+	int r;
+
+	switch (cfg->auth) {
+	case SECX_AUTH_PSK:
+		if (!cfg->psk_file)
+			return secx_err("psk authentication needs a PSK file (--psk)");
+		if (st->server)
+			return 0;	/* looked up once the client names its identity */
+		r = hs_psk_load(cfg->psk_file, cfg->psk_identity, st->psk_id, st->psk,
+				&st->psk_len);
+		if (r > 0)
+			return secx_err("PSK identity '%s' is not in %s", cfg->psk_identity,
+					cfg->psk_file);
+		return r;
+	case SECX_AUTH_ED25519:
+		if (!cfg->key_file || !cfg->known_peers)
+			return secx_err("ed25519 authentication needs --key and --known-peers");
+		if (!st->server && !cfg->peer_name)
+			return secx_err("ed25519 client needs the server's name (--peer-name)");
+		st->key = hs_key_load(cfg->key_file);
+		if (!st->key)
+			return -1;
+		if (EVP_PKEY_get_id(st->key) != EVP_PKEY_ED25519)
+			return secx_err("%s is not an Ed25519 key", cfg->key_file);
+		return 0;
+	case SECX_AUTH_X509:
+		if (!st->server && (!cfg->ca_file || !cfg->peer_name))
+			return secx_err("x509 client needs --ca and the server's name");
+		return load_x509(st);
+	case SECX_AUTH_ANON:
+		if (!(cfg->flags & SECX_CFG_ALLOW_ANON))
+			return secx_err("anonymous handshakes are refused unless explicitly "
+					"allowed (--anonymous)");
+		secx_warn(cfg, "anonymous handshake: the peer is NOT authenticated; anyone on "
+			  "the path can intercept this connection");
+		return 0;
+	default:
+		return secx_err("no authentication method configured");
+	}
+}
+
+/* Verify: our signature over the transcript through our Identity. */
+static int send_verify(struct hs_state *st)
+{
+	uint8_t th[HS_MAX_HASH], in[160], sig[HS_MAX_SIG];
+	size_t sig_len;
+	int n;
+
+	if (hs_th(st, th))
+		return -1;
+	n = hs_sig_input(in, st->server, th, st->keys.hlen);
+	if (hs_sign(st->key, in, (size_t)n, sig, &sig_len))
+		return -1;
+	return hs_send(st, hs_enc_verify(st->out, sizeof(st->out), sig, sig_len));
+}
+
+static int send_ed25519(struct hs_state *st)
+{
+	struct hs_id_ed25519 id = { 0 };
+	size_t n = sizeof(id.pub);
+
+	if (st->cfg->self_name)
+		snprintf(id.name, sizeof(id.name), "%s", st->cfg->self_name);
+	else if (gethostname(id.name, sizeof(id.name) - 1))
+		snprintf(id.name, sizeof(id.name), "unnamed");
+	id.name_len = (uint8_t)strlen(id.name);
+	if (!EVP_PKEY_get_raw_public_key(st->key, id.pub, &n))
+		return secx_err_ossl("Ed25519 public key");
+	return hs_send(st, hs_enc_id_ed25519(st->out, sizeof(st->out), &id));
+}
+
+int hs_send_identity(struct hs_state *st)
+{
+	struct hs_id_x509 id = { .n = st->n_der };
+	unsigned int i;
+	int r;
+
+	if (st->cfg->auth == SECX_AUTH_ED25519) {
+		r = send_ed25519(st);
+	} else {
+		for (i = 0; i < st->n_der; i++) {
+			id.der[i] = st->der[i];
+			id.len[i] = (uint16_t)st->der_len[i];
+		}
+		r = hs_send(st, hs_enc_id_x509(st->out, sizeof(st->out), &id));
+	}
+	if (r || !st->key)
+		return r;	/* an x509 client without a certificate sends no Verify */
+	return send_verify(st);
+}
+
+/* Receive Verify and check it with @peer_key against TH(..Identity). */
+static int recv_verify(struct hs_state *st, EVP_PKEY *peer_key)
+{
+	uint8_t th[HS_MAX_HASH], in[160];
+	struct hs_verify v;
+	const uint8_t *body;
+	size_t len;
+	int n;
+
+	if (hs_th(st, th))
+		return -1;
+	n = hs_sig_input(in, !st->server, th, st->keys.hlen);
+	if (hs_recv(st, HS_VERIFY, &body, &len))
+		return -1;
+	if (hs_parse_verify(body, len, &v))
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	if (hs_verify_sig(peer_key, in, (size_t)n, v.sig, v.sig_len)) {
+		secx_err("the %s's signature over the handshake does not verify: it does not "
+			 "hold the private key of the identity it presented", role(st, 1));
+		return hs_alert(st, HS_AL_BAD_SIGNATURE, NULL, 0);
+	}
+	return 0;
+}
+
+/* Pinning, after the signature proved possession of the key. */
+static int check_pin(struct hs_state *st, const char *name)
+{
+	const struct secx_cfg *cfg = st->cfg;
+	uint8_t pinned[32];
+	char old_fp[SECX_FP_LEN];
+
+	switch (hs_pin_check(cfg->known_peers, name, st->peer_pub, pinned)) {
+	case HS_PIN_MATCH:
+		return 0;
+	case HS_PIN_UNKNOWN:
+		if (cfg->flags & SECX_CFG_TOFU) {
+			st->tofu_pending = 1;
+			return 0;
+		}
+		secx_err("unknown %s key for '%s': %s is not in %s (add it, or allow trust on "
+			 "first use with --tofu)", role(st, 1), name, st->sess.peer_fp,
+			 cfg->known_peers);
+		return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+	case HS_PIN_CHANGED:
+		hs_fingerprint(pinned, sizeof(pinned), old_fp, sizeof(old_fp));
+		secx_err("%s key for '%s' has CHANGED: pinned %s, presented %s; refusing (if the "
+			 "key was replaced on purpose, edit %s)", role(st, 1), name, old_fp,
+			 st->sess.peer_fp, cfg->known_peers);
+		return hs_alert(st, HS_AL_PEER_KEY_CHANGED, NULL, 0);
+	default:
+		return hs_alert(st, HS_AL_INTERNAL_ERROR, NULL, 0);
+	}
+}
+
+static int recv_ed25519(struct hs_state *st, const uint8_t *body, size_t len)
+{
+	const char *name = st->server ? NULL : st->cfg->peer_name;
+	struct hs_id_ed25519 id;
+	EVP_PKEY *k;
+	int ret;
+
+	if (hs_parse_id_ed25519(body, len, &id))
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	memcpy(st->peer_pub, id.pub, sizeof(id.pub));
+	snprintf(st->sess.peer_name, sizeof(st->sess.peer_name), "%s", name ? name : id.name);
+	hs_fingerprint(id.pub, sizeof(id.pub), st->sess.peer_fp, sizeof(st->sess.peer_fp));
+	k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, id.pub, sizeof(id.pub));
+	if (!k) {
+		secx_err_ossl("the peer's Ed25519 key");
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	}
+	ret = recv_verify(st, k);
+	EVP_PKEY_free(k);
+	return ret ? ret : check_pin(st, st->sess.peer_name);
+}
+
+static int recv_x509(struct hs_state *st, const uint8_t *body, size_t len)
+{
+	const struct secx_cfg *cfg = st->cfg;
+	struct hs_id_x509 id;
+	EVP_PKEY *k = NULL;
+	int ret;
+
+	if (hs_parse_id_x509(body, len, &id))
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	if (!id.n && st->server && !cfg->ca_file)
+		return 0;	/* client authentication not asked for */
+	if (!id.n && st->server) {
+		secx_err("the client sent no certificate, but this server requires one (--ca)");
+		return hs_alert(st, HS_AL_CERTIFICATE_REQUIRED, NULL, 0);
+	}
+	if (hs_x509_verify(&id, cfg->ca_file, cfg->peer_name, !st->server, &k,
+			   st->sess.peer_name, sizeof(st->sess.peer_name)))
+		return hs_alert(st, HS_AL_BAD_CERTIFICATE, NULL, 0);
+	hs_fingerprint(id.der[0], id.len[0], st->sess.peer_fp, sizeof(st->sess.peer_fp));
+	ret = recv_verify(st, k);
+	EVP_PKEY_free(k);
+	return ret;
+}
+
+int hs_recv_identity(struct hs_state *st)
+{
+	const uint8_t *body;
+	size_t len;
+
+	if (hs_recv(st, HS_IDENTITY, &body, &len))
+		return -1;
+	if (st->cfg->auth == SECX_AUTH_ED25519)
+		return recv_ed25519(st, body, len);
+	return recv_x509(st, body, len);
+}

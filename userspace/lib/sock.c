@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel hand-off: attach the secx ULP and install both directions'
+ * keys.  The only setsockopt(SOL_SECX) caller in libsecx.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/crypto.h>
+
+#include "hs.h"
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+/* Attach the secx ULP (idempotent); before the handshake, so a missing module fails early. */
+int secx_attach(int fd)
+{
+	char name[16] = "";
+	socklen_t len = sizeof(name) - 1;
+
+	if (!getsockopt(fd, SOL_TCP, TCP_ULP, name, &len) && name[0]) {
+		if (!strcmp(name, SECX_ULP_NAME))
+			return 0;
+		return secx_err("socket already has the '%s' upper-layer protocol attached", name);
+	}
+	if (!setsockopt(fd, SOL_TCP, TCP_ULP, SECX_ULP_NAME, sizeof(SECX_ULP_NAME) - 1))
+		return 0;
+	switch (errno) {
+	case ENOENT:
+		return secx_err("secx kernel module not loaded: run 'modprobe secx' as root");
+	case ENOTCONN:
+		return secx_err("cannot attach secx: the socket is not connected");
+	case ENOPROTOOPT:
+	case EOPNOTSUPP:
+		return secx_err("cannot attach secx: not a TCP socket");
+	default:
+		return secx_err("cannot attach secx: setsockopt(TCP_ULP): %s", strerror(errno));
+	}
+}
+
+static int install_one(int fd, int opt, const struct secx_crypto_info *ci)
+{
+	if (!setsockopt(fd, SOL_SECX, opt, ci, sizeof(*ci)))
+		return 0;
+	return secx_err("cannot install %s keys in the kernel: %s%s",
+			opt == SECX_TX ? "TX" : "RX", strerror(errno),
+			errno == EINVAL ? " (suite not supported by this secx module?)" : "");
+}
+
+int secx_install(int fd, struct secx_crypto_info *tx, struct secx_crypto_info *rx)
+{
+	int ret = -1;
+
+	if (!secx_attach(fd) && !install_one(fd, SECX_TX, tx) && !install_one(fd, SECX_RX, rx))
+		ret = 0;
+	OPENSSL_cleanse(tx, sizeof(*tx));
+	OPENSSL_cleanse(rx, sizeof(*rx));
+	return ret;
+}
+
+void secx_session_wipe(struct secx_session *s)
+{
+	OPENSSL_cleanse(&s->tx, sizeof(s->tx));
+	OPENSSL_cleanse(&s->rx, sizeof(s->rx));
+}
