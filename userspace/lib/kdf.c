@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * HKDF (RFC 5869) and secx's HKDF-Expand-Label on OpenSSL's EVP_MAC HMAC.
- * Label byte layout: kmod/common/kdf.h, Documentation/protocol.rst section
+ * Label byte layout: kmod/common/kdf_label.h, Documentation/protocol.rst section
  * "Key derivation".
  *
  * HKDF is written out over HMAC rather than EVP_KDF "HKDF" so that empty
@@ -16,7 +16,7 @@
 #include <openssl/params.h>
 
 #include "kdf.h"			/* lib/kdf.h: this file's API */
-#include "../../kmod/common/kdf.h"	/* HkdfLabel layout (same base name) */
+#include "kdf_label.h"		/* HkdfLabel layout */
 
 #define HKDF_MAX_MD	EVP_MAX_MD_SIZE
 

@@ -14,7 +14,7 @@
 
 #include "kdf.h"
 #include "record.h"
-#include "../../kmod/common/kdf.h"
+#include "kdf_label.h"
 
 #define AEAD_TAG_LEN	16
 #define INNER_MAX	(SECX_TYPE_LEN + SECX_MAX_DATA + SECX_CBC_BLOCK)

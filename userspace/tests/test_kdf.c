@@ -2,11 +2,11 @@
 /*
  * HKDF against RFC 5869 test cases 1-3 (SHA-256), and secx's
  * HKDF-Expand-Label against vectors computed independently (Python hmac)
- * from the layout in kmod/common/kdf.h.
+ * from the layout in kmod/common/kdf_label.h.
  */
 #include <stdlib.h>
 
-#include "../lib/kdf.h"	/* not kmod/common/kdf.h, which is earlier on -I */
+#include "kdf.h"
 #include "tap.h"
 
 static const struct rfc5869_case {

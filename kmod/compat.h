@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernel generations secx supports lives here,
+ * behind a feature name set by the probes in Kbuild:
+ *
+ *   SECX_HAVE_SENDPAGE	   6.1: ->sendpage exists; sendfile()/splice reach
+ *			   the socket page by page and TCP takes pages through
+ *			   do_tcp_sendpages().
+ *   (not set)		   6.5+: splice uses sendmsg(MSG_SPLICE_PAGES) and
+ *			   ->splice_eof; TCP takes pages the same way.
+ */
+#ifndef SECX_COMPAT_H
+#define SECX_COMPAT_H
+
+#include <linux/bvec.h>
+#include <linux/uio.h>
+#include <net/tcp.h>
+
+#ifndef MSG_SPLICE_PAGES
+#define MSG_SPLICE_PAGES 0
+#endif
+#ifndef MSG_SENDPAGE_NOTLAST
+#define MSG_SENDPAGE_NOTLAST 0
+#endif
+
+/* Hand one page fragment we own to TCP by reference (no copy). */
+static inline int secx_tcp_send_page(struct sock *sk, struct page *page,
+				     int offset, size_t size, int flags)
+{
+#ifdef SECX_HAVE_SENDPAGE
+	return do_tcp_sendpages(sk, page, offset, size, flags);
+#else
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+	struct bio_vec bvec;
+
+	bvec_set_page(&bvec, page, size, offset);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
+	return tcp_sendmsg_locked(sk, &msg, size);
+#endif
+}
+
+/* "More data follows" as the splice machinery of each generation says it. */
+static inline bool secx_flags_more(int flags)
+{
+	return flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST);
+}
+
+#endif /* SECX_COMPAT_H */

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * secx: SECURE_X record layer for TCP.  Module entry and exit only; the
+ * data path starts in ulp.c.
+ */
+#include <linux/module.h>
+#include <net/tcp.h>
+
+#include "secx.h"
+
+static int __init secx_init(void)
+{
+	int err;
+
+	err = secx_proc_init();
+	if (err)
+		return err;
+	err = secx_ulp_register();
+	if (err)
+		goto err_proc;
+	pr_info("SECURE_X record layer loaded (ABI %d)\n", SECX_ABI_VERSION);
+	return 0;
+
+err_proc:
+	secx_proc_exit();
+	return err;
+}
+
+static void __exit secx_exit(void)
+{
+	secx_ulp_unregister();
+	secx_proc_exit();
+	/* Sockets pin the module, so nothing may be left when we get here. */
+	if (WARN_ON(atomic_read(&secx_live_ctx)))
+		pr_err("leak: %d socket contexts still allocated\n",
+		       atomic_read(&secx_live_ctx));
+}
+
+module_init(secx_init);
+module_exit(secx_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("secx developers");
+MODULE_DESCRIPTION("SECURE_X: encrypted, authenticated records for TCP");
+MODULE_VERSION("0.1");
+MODULE_ALIAS_TCP_ULP("secx");

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * secx private definitions: the per-socket context and one prototype block
+ * per source file.  The data flow, file by file:
+ *
+ *   ulp.c     attach/detach, proto and proto_ops tables, close
+ *   sockopt.c SOL_SECX options: copy, validate, install keys, wipe
+ *   crypto.c  cipher state per direction; seal/open one record
+ *   tx.c      sendmsg, sendpage / MSG_SPLICE_PAGES, open record, push to TCP
+ *   rx.c      record framing on the TCP queue, recvmsg, poll, sticky errors
+ *   proc.c    /proc/net/secx_stat per-netns counters
+ */
+#ifndef SECX_H
+#define SECX_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <net/inet_connection_sock.h>
+#include <net/sock.h>
+#include <crypto/aead.h>
+#include <uapi/linux/secx.h>
+
+#include "wire.h"
+#include "suites.h"
+
+#define SECX_TX_PAGES	DIV_ROUND_UP(SECX_MAX_RECORD, PAGE_SIZE)
+#define SECX_OPEN_FRAGS	16	/* data fragments in one open record */
+/* sg entries: seq (CBC), aad, type, data fragments, padding, end */
+#define SECX_TX_SRC_SG	(SECX_OPEN_FRAGS + 5)
+#define SECX_TX_DST_SG	(SECX_TX_PAGES + 2)
+
+/* Cipher state of one direction (crypto.c). */
+struct secx_crypto {
+	const struct secx_suite_desc *suite;
+	struct crypto_aead *aead;
+	struct aead_request *req;
+	u8 iv[SECX_IV_LEN];
+	u8 secret[SECX_MAX_SECRET_LEN];
+	u8 secret_len;
+	u64 seq;		/* next record sequence number */
+	u32 epoch;		/* key updates so far */
+};
+
+/* A sealed record waiting to be handed to TCP (tx.c). */
+struct secx_tx_out {
+	struct page *pages[SECX_TX_PAGES];
+	unsigned int len;	/* wire bytes, 0 when nothing is pending */
+	unsigned int sent;	/* wire bytes TCP has taken */
+};
+
+/* One piece of data in the open record: a spliced page (referenced) or a
+ * stretch of copybuf.
+ */
+struct secx_tx_frag {
+	struct page *page;
+	unsigned int off;
+	unsigned int len;
+	bool ref;		/* we hold a page reference */
+};
+
+/* The open record: data collected until the record is closed (tx.c). */
+struct secx_tx_open {
+	struct secx_tx_frag frags[SECX_OPEN_FRAGS];
+	unsigned int nfrags;
+	unsigned int len;		/* data bytes */
+	u8 *copybuf;			/* sendmsg data is copied here */
+	unsigned int copy_len;		/* bytes of copybuf in use */
+};
+
+struct secx_tx {
+	struct secx_crypto c;
+	struct secx_tx_open open;
+	struct secx_tx_out out;
+	struct work_struct work;	/* pushes @out when TCP frees space */
+	struct scatterlist sg_src[SECX_TX_SRC_SG];
+	struct scatterlist sg_dst[SECX_TX_DST_SG];
+	u8 type;			/* inner content type being sealed */
+	u8 pad[SECX_CBC_BLOCK];
+	u8 seqbuf[SECX_SEQ_LEN];
+	u8 iv[SECX_CBC_IV_LEN];
+	u64 records, bytes;
+	int err;			/* sticky: every later send fails */
+	bool closed;			/* close record sealed */
+};
+
+struct secx_rx {
+	struct secx_crypto c;
+	u8 *buf;			/* one record: header, body */
+	unsigned int have;		/* bytes of the current record in buf */
+	unsigned int need;		/* total record bytes once the header is in */
+	unsigned int plain_off;		/* decrypted data: buf[plain_off..plain_end) */
+	unsigned int plain_end;
+	struct scatterlist sg[3];
+	u8 seqbuf[SECX_SEQ_LEN];
+	u8 iv[SECX_CBC_IV_LEN];
+	bool ready;			/* a whole record can be read (for poll) */
+	bool closed;			/* close record received */
+	int err;			/* sticky: every later read fails with it */
+	u64 records, bytes;
+};
+
+struct secx_ctx {
+	struct sock *sk;
+	struct proto *sk_proto;		/* TCP's proto, restored on close */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	struct mutex tx_lock;		/* serialises senders with the tx work */
+	u8 tx_conf:1, rx_conf:1;
+	u64 id;
+	struct secx_tx tx;
+	struct secx_rx rx;
+	struct rcu_head rcu;
+};
+
+static inline struct secx_ctx *secx_get_ctx(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+
+	/* Read under the socket lock or from the socket's own callbacks. */
+	return (__force void *)icsk->icsk_ulp_data;
+}
+
+/* ulp.c */
+int secx_ulp_register(void);
+void secx_ulp_unregister(void);
+void secx_ulp_update_prot(struct sock *sk, struct secx_ctx *ctx);
+extern atomic_t secx_live_ctx;
+
+/* sockopt.c */
+int secx_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
+		    unsigned int optlen);
+int secx_getsockopt(struct sock *sk, int level, int optname, char __user *optval,
+		    int __user *optlen);
+
+/* crypto.c */
+int __must_check secx_crypto_init(struct secx_crypto *c, const struct secx_crypto_info *info);
+void secx_crypto_free(struct secx_crypto *c);
+int __must_check secx_crypto_seal(struct secx_crypto *c, struct scatterlist *src,
+				  struct scatterlist *dst, unsigned int assoclen,
+				  unsigned int cryptlen, u8 *iv);
+int __must_check secx_crypto_open(struct secx_crypto *c, struct scatterlist *src,
+				  struct scatterlist *dst, unsigned int assoclen,
+				  unsigned int cryptlen, u8 *iv);
+
+/* tx.c */
+int secx_tx_init(struct sock *sk, struct secx_ctx *ctx);
+void secx_tx_release(struct sock *sk, struct secx_ctx *ctx);
+int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int secx_tx_sendpage(struct sock *sk, struct page *page, int offset, size_t size, int flags);
+void secx_tx_splice_eof(struct socket *sock);
+void secx_tx_shutdown(struct sock *sk, int how);
+void secx_tx_close(struct sock *sk, struct secx_ctx *ctx, long timeout);
+void secx_tx_write_space(struct sock *sk);
+
+/* rx.c */
+int secx_rx_init(struct sock *sk, struct secx_ctx *ctx);
+void secx_rx_release(struct sock *sk, struct secx_ctx *ctx);
+int secx_rx_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		    int *addr_len);
+__poll_t secx_rx_poll(struct file *file, struct socket *sock, struct poll_table_struct *wait);
+bool secx_rx_sock_is_readable(struct sock *sk);
+void secx_rx_data_ready(struct sock *sk);
+ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode_info *pipe,
+			    size_t len, unsigned int flags);
+
+/* proc.c */
+enum secx_stat {
+	SECX_STAT_CURR_SOCKETS,
+	SECX_STAT_CURR_TX,
+	SECX_STAT_CURR_RX,
+	SECX_STAT_DECRYPT_ERRORS,
+	SECX_STAT_PROTOCOL_ERRORS,
+	SECX_STAT_TRUNCATIONS,
+	SECX_STAT_CLOSE_SENT,
+	SECX_STAT_CLOSE_RECEIVED,
+	SECX_STAT_TX_REKEYS,
+	SECX_STAT_RX_REKEYS,
+	SECX_STAT_NUM,
+};
+
+int secx_proc_init(void);
+void secx_proc_exit(void);
+void secx_stat_add(struct net *net, enum secx_stat stat, long delta);
+void secx_stat_record(struct net *net, bool tx, unsigned int suite, unsigned int bytes);
+
+static inline void secx_stat_inc(struct sock *sk, enum secx_stat stat)
+{
+	secx_stat_add(sock_net(sk), stat, 1);
+}
+
+#endif /* SECX_H */

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Run every secx test and end with one line "N passed, N failed":
+#   1. install what is missing (scripts/setup.sh), build everything
+#   2. lint gates on kmod/ (checkpatch --strict, W=1, sparse; scripts/lint.sh)
+#   3. host unit tests (make -C userspace check)
+#   4. the selftests and end-to-end scripts inside a VM on every guest kernel
+#      (6.1 with ->sendpage, 6.12 without)
+# Each VM run also fails on any kernel BUG/WARNING/Oops/leak/unexpected taint
+# and if secx.ko cannot be unloaded afterwards (scripts/vm/check-log.sh).
+#
+#   scripts/test-all.sh [--kernels "6.1 6.12"] [--no-lint] [--no-host]
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+series="6.1 6.12" lint=1 host=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernels) series=$2; shift 2 ;;
+	--no-lint) lint=0; shift ;;
+	--no-host) host=0; shift ;;
+	*) echo "usage: $0 [--kernels LIST] [--no-lint] [--no-host]" >&2; exit 2 ;;
+	esac
+done
+
+pass=0 fail=0 skip=0
+# Add the counts from a "... N passed, N failed[, N skipped]" line.
+tally() {
+	local line=$1 p f s
+	p=$(sed -n 's/.*\b\([0-9]\+\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*\b\([0-9]\+\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*\b\([0-9]\+\) skipped.*/\1/p' <<<"$line")
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
+}
+step() { echo; echo "=== $*"; }
+
+step "setup"
+scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+step "build"
+if ! make -s all; then
+	echo "build failed"
+	echo "$pass passed, $((fail + 1)) failed"
+	exit 1
+fi
+
+if [ "$lint" = 1 ]; then
+	step "lint"
+	out=$(scripts/lint.sh 2>&1)
+	echo "$out"
+	tally "$(grep -c '^ok ' <<<"$out") passed, $(grep -c '^not ok ' <<<"$out") failed"
+fi
+
+if [ "$host" = 1 ]; then
+	step "host unit tests"
+	out=$(make -s -C userspace check 2>&1)
+	rc=$?
+	echo "$out" | grep -v '^ok ' | tail -n 60
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+	if [ -z "$last" ]; then
+		echo "not ok - host unit tests did not report (exit $rc)"
+		fail=$((fail + 1))
+	else
+		echo "host: $last"
+		tally "$last"
+		[ "$rc" -ne 0 ] && ! grep -q '[1-9][0-9]* failed' <<<"$last" && fail=$((fail + 1))
+	fi
+fi
+
+for k in $series; do
+	step "VM selftests on $k"
+	log=$top/build/vm/selftests-$k.out
+	mkdir -p "$top/build/vm"
+	SECX_VM_LOG=$top/build/vm/selftests-$k.log \
+		scripts/vm/run.sh -k "$k" -t 1500 -- secx-selftests-all >"$log" 2>&1
+	rc=$?
+	grep -E '^(not ok|# ----|#.*FAIL|vm:)|SELFTESTS:|E2E:' "$log" | tail -n 80
+	last=$(grep -E '^SELFTESTS: ' "$log" | tail -n 1)
+	if [ -z "$last" ]; then
+		echo "not ok - VM run on $k produced no result (exit $rc); see $log"
+		tail -n 30 "$log"
+		fail=$((fail + 1))
+		continue
+	fi
+	tally "$last"
+	if [ "$rc" -ne 0 ] && ! grep -q '[1-9][0-9]* failed' <<<"$last"; then
+		# the tests passed but the kernel log or module unload did not
+		echo "not ok - $k: guest kernel or module check failed (see above)"
+		fail=$((fail + 1))
+	fi
+done
+
+echo
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]

@@ -1,0 +1,71 @@
+#!/bin/sh
+# PID 1 of the test guest: mount the basics, load secx, run /secx/cmd.sh,
+# unload secx (proving no socket still holds it), dump the kernel log between
+# markers for the host to scan, then power off.  The host side is run.sh.
+export PATH=/secx/bin:/secx/selftests:/usr/sbin:/bin:/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev/shm
+mkdir -p /run/netns
+mount -t debugfs debugfs /sys/kernel/debug
+
+# TCP sockets currently allocated, counted exactly by SLUB user tracking
+# (slub_debug=U on the TCP caches, set by run.sh): a socket whose last
+# reference is never dropped stays in this count after the command ends.
+tcp_socks() {
+	cat /sys/kernel/debug/slab/TCP/alloc_traces \
+	    /sys/kernel/debug/slab/TCPv6/alloc_traces 2>/dev/null |
+		awk '$1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }'
+}
+/usr/sbin/ip link set lo up
+hostname secx-guest
+
+if [ -f /secx/shell ]; then
+	echo "secx guest: $(uname -r); secx.ko is loaded; 'poweroff -f' to leave"
+	modprobe secx
+	setsid cttyhack sh -l
+	poweroff -f
+fi
+
+rc=0
+if ! modprobe secx; then
+	echo "SECX-ERROR: modprobe secx failed"
+	rc=1
+else
+	socks_before=$(tcp_socks)
+	cd /tmp && sh /secx/cmd.sh </dev/null
+	rc=$?
+	cd /
+	# Every socket is closed once the command's processes are gone; a context
+	# or socket reference still held keeps the module pinned.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rmmod secx 2>/dev/null && break
+		sleep 0.3
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(tcp_socks)" -le "$socks_before" ] && break
+		sleep 0.5
+	done
+	socks_after=$(tcp_socks)
+	if [ "$socks_after" -gt "$socks_before" ]; then
+		echo "SECX-ERROR: secx: leak: $((socks_after - socks_before)) TCP sockets never freed"
+		rc=1
+	fi
+	if grep -q '^secx ' /proc/modules; then
+		echo "SECX-ERROR: rmmod secx failed: a socket or reference still uses the module"
+		lsmod | grep secx
+		rc=1
+	fi
+fi
+echo "SECX-TAINTED=$(cat /proc/sys/kernel/tainted)"
+echo "SECX-DMESG-BEGIN"
+dmesg
+echo "SECX-DMESG-END"
+echo "SECX-EXIT=$rc"
+sync
+poweroff -f

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the secx selftests: loopback socket pairs, ULP attach,
+ * deterministic key material, whole-buffer I/O, and a helper that takes
+ * wire records from a secx sender so error tests can replay, cut or flip
+ * them towards a secx receiver.
+ */
+#ifndef SECX_SELFTEST_LIB_H
+#define SECX_SELFTEST_LIB_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../uapi/linux/secx.h"
+#include "../kmod/common/suites.h"
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+/* Connected loopback TCP pair of @family; returns 0 or -errno. */
+static inline int tcp_pair(int family, int *cfd, int *sfd)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int lfd, one = 1;
+
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*a);
+	}
+	lfd = socket(family, SOCK_STREAM, 0);
+	if (lfd < 0)
+		return -errno;
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 4) ||
+	    getsockname(lfd, (struct sockaddr *)&ss, &len))
+		goto fail;
+	*cfd = socket(family, SOCK_STREAM, 0);
+	if (*cfd < 0 || connect(*cfd, (struct sockaddr *)&ss, len))
+		goto fail;
+	*sfd = accept(lfd, NULL, NULL);
+	if (*sfd < 0)
+		goto fail;
+	close(lfd);
+	return 0;
+fail:
+	close(lfd);
+	return -errno;
+}
+
+static inline int attach_ulp(int fd, const char *name)
+{
+	return setsockopt(fd, SOL_TCP, TCP_ULP, name, strlen(name)) ? -errno : 0;
+}
+
+/* Deterministic key material for @suite; @seed makes directions differ. */
+static inline void fill_info(struct secx_crypto_info *info, uint16_t suite, uint8_t seed)
+{
+	const struct secx_suite_desc *s = secx_suite_find(suite);
+	unsigned int i;
+
+	memset(info, 0, sizeof(*info));
+	info->version = SECX_ABI_VERSION;
+	info->suite = suite;
+	info->key_len = s ? secx_suite_key_len(s) : 16;
+	info->secret_len = s ? s->hash_len : 0;
+	for (i = 0; i < info->key_len; i++)
+		info->key[i] = (uint8_t)(seed * 31 + i);
+	for (i = 0; i < SECX_IV_LEN; i++)
+		info->iv[i] = (uint8_t)(seed * 7 + i * 3);
+	for (i = 0; i < info->secret_len; i++)
+		info->secret[i] = (uint8_t)(seed * 13 + i * 5);
+}
+
+static inline int set_keys(int fd, int dir, uint16_t suite, uint8_t seed)
+{
+	struct secx_crypto_info info;
+
+	fill_info(&info, suite, seed);
+	return setsockopt(fd, SOL_SECX, dir, &info, sizeof(info)) ? -errno : 0;
+}
+
+/* Both directions: @a sends with seed 1 and receives with seed 2. */
+static inline int secx_keys_both(int a, int b, uint16_t suite)
+{
+	int err;
+
+	if ((err = attach_ulp(a, SECX_ULP_NAME)) || (err = attach_ulp(b, SECX_ULP_NAME)))
+		return err;
+	if ((err = set_keys(a, SECX_TX, suite, 1)) || (err = set_keys(b, SECX_RX, suite, 1)))
+		return err;
+	if ((err = set_keys(b, SECX_TX, suite, 2)) || (err = set_keys(a, SECX_RX, suite, 2)))
+		return err;
+	return 0;
+}
+
+static inline int get_info(int fd, struct secx_info *si)
+{
+	socklen_t len = sizeof(*si);
+
+	return getsockopt(fd, SOL_SECX, SECX_INFO, si, &len) ? -errno : 0;
+}
+
+static inline void fill_pattern(uint8_t *buf, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/* Write all of @buf (blocking socket); returns 0 or -errno. */
+static inline int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Read exactly @len bytes; returns bytes read (short on EOF) or -errno. */
+static inline ssize_t read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, p + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* Run @fn(arg) in a child process; returns its pid. */
+static inline pid_t run_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(fn(arg) ? 1 : 0);
+	return pid;
+}
+
+static inline int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* One value from /proc/net/secx_stat, or -1. */
+static inline long long secx_stat(const char *name)
+{
+	char key[64];
+	long long val, found = -1;
+	FILE *f = fopen("/proc/net/secx_stat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &val) == 2)
+		if (!strcmp(key, name))
+			found = val;
+	fclose(f);
+	return found;
+}
+
+#endif /* SECX_SELFTEST_LIB_H */
