@@ -61,23 +61,7 @@ static const char *peer_role(const struct hs_state *st)
 	return st->server ? "client" : "server";
 }
 
-/*
- * Our write failed because the peer closed: it may have said why first.
- * Read an Alert that is already queued, without waiting.
- */
-static void pending_alert(struct hs_state *st)
-{
-	uint8_t b[HS_HDR_LEN + 2 + 255];
-	struct hs_alert al;
-	ssize_t n;
-
-	n = recv(st->io.fd, b, HS_HDR_LEN, MSG_DONTWAIT | MSG_PEEK);
-	if (n != HS_HDR_LEN || b[0] != HS_ALERT || b[1])
-		return;
-	n = recv(st->io.fd, b, HS_HDR_LEN + b[2], MSG_DONTWAIT);
-	if (n == HS_HDR_LEN + b[2] && !hs_parse_alert(b + HS_HDR_LEN, b[2], &al))
-		hs_peer_alert_error(st, &al);
-}
+static void pending_reply(struct hs_state *st);
 
 /* Send st->out (an encoder's result @len) and add it to the transcript. */
 int hs_send(struct hs_state *st, int len)
@@ -88,7 +72,7 @@ int hs_send(struct hs_state *st, int len)
 		return -1;
 	if (!hs_io_write(&st->io, st->out, (size_t)len))
 		return 0;
-	pending_alert(st);
+	pending_reply(st);
 	return -1;
 }
 
@@ -153,6 +137,29 @@ static int garbage(struct hs_state *st, const uint8_t *hdr, unsigned int want)
 	txt[n] = 0;
 	return secx_err("peer is not speaking secx: expected a %s, received %s (\"%s\")",
 			hs_type_name(want), hex, txt);
+}
+
+/*
+ * Our write failed because the peer closed: it may have said why first
+ * (an Alert), or it is not a secx peer at all.  Look at what is already
+ * queued, without waiting.
+ */
+static void pending_reply(struct hs_state *st)
+{
+	uint8_t b[HS_HDR_LEN + 2 + 255];
+	struct hs_alert al;
+	ssize_t n;
+
+	n = recv(st->io.fd, b, HS_HDR_LEN, MSG_DONTWAIT | MSG_PEEK);
+	if (n != HS_HDR_LEN)
+		return;
+	if (b[0] == HS_ALERT && !b[1]) {
+		n = recv(st->io.fd, b, HS_HDR_LEN + b[2], MSG_DONTWAIT);
+		if (n == HS_HDR_LEN + b[2] && !hs_parse_alert(b + HS_HDR_LEN, b[2], &al))
+			hs_peer_alert_error(st, &al);
+	} else if (!st->received_any && recv(st->io.fd, b, HS_HDR_LEN, MSG_DONTWAIT) == HS_HDR_LEN) {
+		garbage(st, b, st->server ? HS_CLIENT_HELLO : HS_SERVER_HELLO);
+	}
 }
 
 int hs_recv(struct hs_state *st, unsigned int type, const uint8_t **body, size_t *len)

@@ -114,7 +114,7 @@ static void fx_ext(X509 *x, X509 *issuer, int nid, const char *value)
  * now+@from_days to now+@to_days, signed by @ikey/@issuer (NULL: self).
  * Writes @name.pem (and the key to @name.key); returns cert and key.
  */
-static X509 *fx_cert(const char *name, const char *cn, const char *type, int ca,
+static __attribute__((unused)) X509 *fx_cert(const char *name, const char *cn, const char *type, int ca,
 		     long from_days, long to_days, X509 *issuer, EVP_PKEY *ikey, EVP_PKEY **key)
 {
 	static long serial = 1;
