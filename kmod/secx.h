@@ -39,8 +39,21 @@ struct secx_crypto {
 	u8 secret[SECX_MAX_SECRET_LEN];
 	u8 secret_len;
 	u64 seq;		/* next record sequence number */
+	u64 key_records;	/* records protected with this key */
 	u32 epoch;		/* key updates so far */
 };
+
+/* The usage limit of the key, or the sequence space, is used up. */
+static inline bool secx_crypto_exhausted(const struct secx_crypto *c)
+{
+	return c->key_records >= c->suite->max_records || c->seq == U64_MAX;
+}
+
+static inline void secx_crypto_advance(struct secx_crypto *c)
+{
+	c->seq++;
+	c->key_records++;
+}
 
 /* A sealed record waiting to be handed to TCP (tx.c). */
 struct secx_tx_out {

@@ -72,7 +72,7 @@ for k in $series; do
 	log=$top/build/vm/selftests-$k.out
 	mkdir -p "$top/build/vm"
 	SECX_VM_LOG=$top/build/vm/selftests-$k.log \
-		scripts/vm/run.sh -k "$k" -t 1500 -- secx-selftests-all >"$log" 2>&1
+		scripts/vm/run.sh -k "$k" -t 1500 -m 2048 -- secx-selftests-all >"$log" 2>&1
 	rc=$?
 	grep -E '^(not ok|# ----|#.*FAIL|vm:)|SELFTESTS:|E2E:' "$log" | tail -n 80
 	last=$(grep -E '^SELFTESTS: ' "$log" | tail -n 1)
