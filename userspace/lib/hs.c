@@ -63,14 +63,28 @@ static const char *peer_role(const struct hs_state *st)
 
 static void pending_reply(struct hs_state *st);
 
-/* Send st->out (an encoder's result @len) and add it to the transcript. */
+/*
+ * Queue the message just encoded at HS_OUT(st) (an encoder's result @len)
+ * and add it to the transcript.  A flight goes out in one write when we
+ * next wait for the peer (hs_recv) or finish (hs_complete), so Nagle's
+ * algorithm never delays the second message of a flight.
+ */
 int hs_send(struct hs_state *st, int len)
 {
 	if (len < 0)
 		return -1;
-	if (hs_transcript_add(&st->tr, st->out, (size_t)len))
+	if (hs_transcript_add(&st->tr, HS_OUT(st), (size_t)len))
 		return -1;
-	if (!hs_io_write(&st->io, st->out, (size_t)len))
+	st->flight_len += (size_t)len;
+	return 0;
+}
+
+int hs_flush(struct hs_state *st)
+{
+	size_t len = st->flight_len;
+
+	st->flight_len = 0;
+	if (!len || !hs_io_write(&st->io, st->flight, len))
 		return 0;
 	pending_reply(st);
 	return -1;
@@ -103,6 +117,7 @@ int hs_alert(struct hs_state *st, unsigned int code, const uint8_t *detail, size
 	uint8_t buf[HS_HDR_LEN + 2 + 255];
 	int n;
 
+	st->flight_len = 0;	/* what was queued no longer matters */
 	if (len > sizeof(al.detail))
 		len = al.detail_len = 0;
 	if (len)
@@ -170,7 +185,7 @@ int hs_recv(struct hs_state *st, unsigned int type, const uint8_t **body, size_t
 	int r;
 
 	snprintf(waiting, sizeof(waiting), "the %s's %s", peer_role(st), hs_type_name(type));
-	if (hs_io_read(&st->io, st->in, HS_HDR_LEN, waiting))
+	if (hs_flush(st) || hs_io_read(&st->io, st->in, HS_HDR_LEN, waiting))
 		return -1;
 	r = hs_msg_header(st->in, &t, len);
 	if (!st->received_any && (r == -1 || (t != type && t != HS_ALERT)))
@@ -231,7 +246,7 @@ int hs_send_finished(struct hs_state *st, const char *which, unsigned int type)
 	int ret = -1;
 
 	if (!hs_th(st, th) && !hs_keys_mac(&st->keys, which, th, mac))
-		ret = hs_send(st, hs_enc_mac(st->out, sizeof(st->out), type, mac, st->keys.hlen));
+		ret = hs_send(st, hs_enc_mac(HS_OUT(st), HS_OUT_CAP(st), type, mac, st->keys.hlen));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ret;
 }
@@ -293,7 +308,7 @@ int hs_complete(struct hs_state *st, int fd)
 	struct secx_crypto_info tx, rx;
 	int ret = -1;
 
-	if (fill_infos(st, &tx, &rx))
+	if (hs_flush(st) || fill_infos(st, &tx, &rx))
 		goto out;
 	hs_keylog(cfg, st->sess.client_random, &st->keys);
 	if (st->tofu_pending) {

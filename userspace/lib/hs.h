@@ -215,7 +215,8 @@ struct hs_state {
 	struct hs_io io;
 	struct hs_transcript tr;
 	uint8_t in[HS_MAX_MSG];		/* the message being received */
-	uint8_t out[HS_MAX_MSG];	/* the message being sent */
+	uint8_t flight[2 * HS_MAX_MSG];	/* messages sent together in one write */
+	size_t flight_len;
 	const uint16_t *policy;		/* our suites, our preference order */
 	unsigned int n_policy;
 	const struct secx_suite_desc *suite;
@@ -232,9 +233,13 @@ struct hs_state {
 	struct hs_keys keys;
 	struct secx_session sess;
 };
+/* Where the next outgoing message is encoded, and the room left. */
+#define HS_OUT(st)	((st)->flight + (st)->flight_len)
+#define HS_OUT_CAP(st)	(sizeof((st)->flight) - (st)->flight_len)
 struct hs_state *hs_new(int fd, const struct secx_cfg *cfg, int server);
 void hs_free(struct hs_state *st);
 int hs_send(struct hs_state *st, int len);
+int hs_flush(struct hs_state *st);
 int hs_recv(struct hs_state *st, unsigned int type, const uint8_t **body, size_t *len);
 int hs_alert(struct hs_state *st, unsigned int code, const uint8_t *detail, size_t len);
 int hs_th(struct hs_state *st, uint8_t *th);

@@ -34,7 +34,7 @@ static int send_client_hello(struct hs_state *st)
 		ch.id_len = (uint8_t)strlen(st->psk_id);
 		memcpy(ch.identity, st->psk_id, ch.id_len);
 	}
-	return hs_send(st, hs_enc_client_hello(st->out, sizeof(st->out), &ch));
+	return hs_send(st, hs_enc_client_hello(HS_OUT(st), HS_OUT_CAP(st), &ch));
 }
 
 static int recv_server_hello(struct hs_state *st)

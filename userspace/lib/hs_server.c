@@ -101,7 +101,7 @@ static int send_server_hello(struct hs_state *st)
 
 	if (hs_random(sh.random, sizeof(sh.random)) || hs_x25519_keygen(st->x_priv, sh.share))
 		return -1;
-	return hs_send(st, hs_enc_server_hello(st->out, sizeof(st->out), &sh));
+	return hs_send(st, hs_enc_server_hello(HS_OUT(st), HS_OUT_CAP(st), &sh));
 }
 
 static int server_flow(struct hs_state *st, int fd)

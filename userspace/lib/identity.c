@@ -101,7 +101,7 @@ static int send_verify(struct hs_state *st)
 	n = hs_sig_input(in, st->server, th, st->keys.hlen);
 	if (hs_sign(st->key, in, (size_t)n, sig, &sig_len))
 		return -1;
-	return hs_send(st, hs_enc_verify(st->out, sizeof(st->out), sig, sig_len));
+	return hs_send(st, hs_enc_verify(HS_OUT(st), HS_OUT_CAP(st), sig, sig_len));
 }
 
 static int send_ed25519(struct hs_state *st)
@@ -116,7 +116,7 @@ static int send_ed25519(struct hs_state *st)
 	id.name_len = (uint8_t)strlen(id.name);
 	if (!EVP_PKEY_get_raw_public_key(st->key, id.pub, &n))
 		return secx_err_ossl("Ed25519 public key");
-	return hs_send(st, hs_enc_id_ed25519(st->out, sizeof(st->out), &id));
+	return hs_send(st, hs_enc_id_ed25519(HS_OUT(st), HS_OUT_CAP(st), &id));
 }
 
 int hs_send_identity(struct hs_state *st)
@@ -132,7 +132,7 @@ int hs_send_identity(struct hs_state *st)
 			id.der[i] = st->der[i];
 			id.len[i] = (uint16_t)st->der_len[i];
 		}
-		r = hs_send(st, hs_enc_id_x509(st->out, sizeof(st->out), &id));
+		r = hs_send(st, hs_enc_id_x509(HS_OUT(st), HS_OUT_CAP(st), &id));
 	}
 	if (r || !st->key)
 		return r;	/* an x509 client without a certificate sends no Verify */
