@@ -289,6 +289,9 @@ static int secx_tx_finish_call(struct sock *sk, struct secx_ctx *ctx, int copied
 	/* A record TCP could not take yet goes out when space frees up. */
 	if (ctx->tx.out.len)
 		schedule_work(&ctx->tx.work);
+	/* A fatal error loses what was accepted but not sealed: say so. */
+	if (ctx->tx.err)
+		return ctx->tx.err;
 	if (copied)
 		return copied;
 	if (err == -EPIPE)
