@@ -18,15 +18,18 @@
 
 EVP_PKEY *hs_key_load(const char *path)
 {
+	char iobuf[8192];	/* our own stdio buffer, so it can be wiped */
 	EVP_PKEY *k;
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 
 	if (!f) {
 		secx_err("cannot open key file %s: %s", path, strerror(errno));
 		return NULL;
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
+	OPENSSL_cleanse(iobuf, sizeof(iobuf));
 	if (!k)
 		secx_err_ossl(path);
 	return k;

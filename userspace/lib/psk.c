@@ -82,11 +82,13 @@ int hs_psk_load(const char *path, const char *identity, char *id_out,
 		uint8_t *secret, size_t *secret_len)
 {
 	char line[SECX_NAME_MAX + 2 * HS_PSK_MAX + 16], *id, *hex, *save;
+	char iobuf[4096];	/* our own stdio buffer, so it can be wiped */
 	int lineno = 0, ret = 1;
 	FILE *f = open_private(path);
 
 	if (!f)
 		return -1;
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (ret == 1 && fgets(line, sizeof(line), f)) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = 0;
@@ -108,6 +110,7 @@ int hs_psk_load(const char *path, const char *identity, char *id_out,
 	}
 	OPENSSL_cleanse(line, sizeof(line));
 	fclose(f);
+	OPENSSL_cleanse(iobuf, sizeof(iobuf));
 	if (ret == 1 && !identity)
 		ret = secx_err("PSK file %s has no key", path);
 	if (ret)
