@@ -10,6 +10,7 @@
  */
 #include <crypto/aead.h>
 #include <crypto/authenc.h>
+#include <crypto/hash.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -38,35 +39,50 @@ static int secx_crypto_setkey_authenc(struct crypto_aead *aead,
 	return err;
 }
 
+/* Key the AEAD with @key in the secx layout (protocol.rst "Key derivation"). */
+int secx_crypto_setkey(struct secx_crypto *c, const u8 *key)
+{
+	const struct secx_suite_desc *s = c->suite;
+
+	if (s->kind == SECX_KIND_CBC_HMAC)
+		return secx_crypto_setkey_authenc(c->aead, s, key);
+	return crypto_aead_setkey(c->aead, key, s->enc_key_len);
+}
+
 int secx_crypto_init(struct secx_crypto *c, const struct secx_crypto_info *info)
 {
 	const struct secx_suite_desc *s = secx_suite_find(info->suite);
-	struct crypto_aead *aead;
+	char hmac_name[CRYPTO_MAX_ALG_NAME];
 	int err;
 
 	if (!s)
 		return -EINVAL;
-	aead = crypto_alloc_aead(s->kernel_alg, 0, 0);
-	if (IS_ERR(aead))
-		return PTR_ERR(aead);
-
-	if (s->kind == SECX_KIND_CBC_HMAC)
-		err = secx_crypto_setkey_authenc(aead, s, info->key);
-	else
-		err = crypto_aead_setkey(aead, info->key, s->enc_key_len);
+	c->suite = s;
+	c->aead = crypto_alloc_aead(s->kernel_alg, 0, 0);
+	if (IS_ERR(c->aead)) {
+		err = PTR_ERR(c->aead);
+		goto err_clear;
+	}
+	err = secx_crypto_setkey(c, info->key);
+	if (!err)
+		err = crypto_aead_setauthsize(c->aead, s->tag_len);
 	if (err)
 		goto err_free_aead;
-	err = crypto_aead_setauthsize(aead, s->tag_len);
-	if (err)
-		goto err_free_aead;
-
-	c->req = aead_request_alloc(aead, GFP_KERNEL);
+	c->req = aead_request_alloc(c->aead, GFP_KERNEL);
 	if (!c->req) {
 		err = -ENOMEM;
 		goto err_free_aead;
 	}
-	c->aead = aead;
-	c->suite = s;
+
+	/* With a traffic secret the kernel can derive the next keys itself. */
+	if (info->secret_len) {
+		snprintf(hmac_name, sizeof(hmac_name), "hmac(%s)", s->hash_alg);
+		c->hmac = crypto_alloc_shash(hmac_name, 0, 0);
+		if (IS_ERR(c->hmac)) {
+			err = PTR_ERR(c->hmac);
+			goto err_free_req;
+		}
+	}
 	memcpy(c->iv, info->iv, SECX_IV_LEN);
 	memcpy(c->secret, info->secret, info->secret_len);
 	c->secret_len = info->secret_len;
@@ -75,13 +91,19 @@ int secx_crypto_init(struct secx_crypto *c, const struct secx_crypto_info *info)
 	c->epoch = 0;
 	return 0;
 
+err_free_req:
+	aead_request_free(c->req);
 err_free_aead:
-	crypto_free_aead(aead);
+	crypto_free_aead(c->aead);
+err_clear:
+	memset(c, 0, sizeof(*c));
 	return err;
 }
 
 void secx_crypto_free(struct secx_crypto *c)
 {
+	if (!IS_ERR_OR_NULL(c->hmac))
+		crypto_free_shash(c->hmac);
 	if (c->req)
 		aead_request_free(c->req);	/* kfree_sensitive() inside */
 	if (c->aead)

@@ -214,6 +214,13 @@ static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type)
 	}
 	if (type == SECX_RT_ALERT && len == 1)
 		return secx_rx_abort(sk, ctx, -ECONNRESET, true);
+	if (type == SECX_RT_KEY_UPDATE && len == 1 &&
+	    !(rx->buf[rx->plain_end - 1] & ~SECX_KU_FLAG_REQUEST)) {
+		int err = secx_rekey_rx_update(sk, ctx, rx->buf[rx->plain_end - 1]);
+
+		/* without a secret we cannot follow the peer: fail closed */
+		return err ? secx_rx_abort(sk, ctx, err == -ENOKEY ? -ENOKEY : -EIO, true) : 1;
+	}
 	secx_stat_inc(sk, SECX_STAT_PROTOCOL_ERRORS);
 	return secx_rx_abort(sk, ctx, -EBADMSG, true);
 }

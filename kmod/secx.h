@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 #include <linux/mutex.h>
+#include <linux/sockptr.h>
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/sock.h>
@@ -35,6 +36,7 @@ struct secx_crypto {
 	const struct secx_suite_desc *suite;
 	struct crypto_aead *aead;
 	struct aead_request *req;
+	struct crypto_shash *hmac;	/* HKDF for key updates, if a secret */
 	u8 iv[SECX_IV_LEN];
 	u8 secret[SECX_MAX_SECRET_LEN];
 	u8 secret_len;
@@ -92,6 +94,13 @@ struct secx_tx {
 	u8 pad[SECX_CBC_BLOCK];
 	u8 seqbuf[SECX_SEQ_LEN];
 	u8 iv[SECX_CBC_IV_LEN];
+	u8 ctl[1];			/* payload of a control record */
+	struct secx_rekey_limits limits;	/* soft budgets (rekey.c) */
+	u64 key_bytes;			/* data bytes under the current key */
+	unsigned long key_since;	/* jiffies when the key came in */
+	bool update_pending;		/* send a KEY_UPDATE before the next record */
+	bool request_peer;		/* ... asking the peer to update too */
+	bool flush_pending;		/* the open record must go out when it can */
 	u64 records, bytes;
 	int err;			/* sticky: every later send fails */
 	bool closed;			/* close record sealed */
@@ -148,6 +157,7 @@ int secx_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 
 /* crypto.c */
 int __must_check secx_crypto_init(struct secx_crypto *c, const struct secx_crypto_info *info);
+int __must_check secx_crypto_setkey(struct secx_crypto *c, const u8 *key);
 void secx_crypto_free(struct secx_crypto *c);
 int __must_check secx_crypto_seal(struct secx_crypto *c, struct scatterlist *src,
 				  struct scatterlist *dst, unsigned int assoclen,
@@ -158,6 +168,7 @@ int __must_check secx_crypto_open(struct secx_crypto *c, struct scatterlist *src
 
 /* tx.c */
 int secx_tx_init(struct sock *sk, struct secx_ctx *ctx);
+int secx_tx_key_update(struct sock *sk, struct secx_ctx *ctx, u32 flags);
 void secx_tx_release(struct sock *sk, struct secx_ctx *ctx);
 int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int secx_tx_sendpage(struct sock *sk, struct page *page, int offset, size_t size, int flags);
@@ -176,6 +187,16 @@ bool secx_rx_sock_is_readable(struct sock *sk);
 void secx_rx_data_ready(struct sock *sk);
 ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode_info *pipe,
 			    size_t len, unsigned int flags);
+
+/* rekey.c */
+#define SECX_KU_FLAG_REQUEST	0x01	/* KEY_UPDATE payload bit 0 */
+int __must_check secx_rekey_next(struct secx_crypto *c);
+void secx_rekey_tx_init(struct secx_tx *tx);
+void secx_rekey_tx_account(struct secx_tx *tx, unsigned int data_len);
+bool secx_rekey_tx_due(const struct secx_tx *tx);
+int __must_check secx_rekey_tx_switch(struct sock *sk, struct secx_tx *tx);
+int __must_check secx_rekey_rx_update(struct sock *sk, struct secx_ctx *ctx, u8 flags);
+int secx_rekey_set_limits(struct secx_tx *tx, sockptr_t optval, unsigned int optlen);
 
 /* proc.c */
 enum secx_stat {

@@ -71,6 +71,29 @@ out:
 	return err;
 }
 
+static int secx_set_limits(struct sock *sk, struct secx_ctx *ctx, sockptr_t optval,
+			   unsigned int optlen)
+{
+	int err;
+
+	lock_sock(sk);
+	err = ctx->tx_conf ? secx_rekey_set_limits(&ctx->tx, optval, optlen) : -EINVAL;
+	release_sock(sk);
+	return err;
+}
+
+static int secx_key_update(struct sock *sk, struct secx_ctx *ctx, sockptr_t optval,
+			   unsigned int optlen)
+{
+	u32 flags;
+
+	if (optlen != sizeof(flags))
+		return -EINVAL;
+	if (copy_from_sockptr(&flags, optval, sizeof(flags)))
+		return -EFAULT;
+	return secx_tx_key_update(sk, ctx, flags);
+}
+
 int secx_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		    unsigned int optlen)
 {
@@ -84,6 +107,10 @@ int secx_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
 		return secx_set_keys(sk, ctx, true, optval, optlen);
 	case SECX_RX:
 		return secx_set_keys(sk, ctx, false, optval, optlen);
+	case SECX_REKEY_LIMITS:
+		return secx_set_limits(sk, ctx, optval, optlen);
+	case SECX_KEY_UPDATE:
+		return secx_key_update(sk, ctx, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -116,6 +143,29 @@ static void secx_fill_info(struct secx_ctx *ctx, struct secx_info *si)
 	si->error = ctx->rx.err;
 }
 
+static int secx_get_limits(struct sock *sk, struct secx_ctx *ctx, char __user *optval,
+			   int __user *optlen)
+{
+	struct secx_rekey_limits l;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < (int)sizeof(l))
+		return -EINVAL;
+	lock_sock(sk);
+	if (!ctx->tx_conf) {
+		release_sock(sk);
+		return -EINVAL;
+	}
+	l = ctx->tx.limits;
+	release_sock(sk);
+	len = sizeof(l);
+	if (put_user(len, optlen) || copy_to_user(optval, &l, len))
+		return -EFAULT;
+	return 0;
+}
+
 int secx_getsockopt(struct sock *sk, int level, int optname, char __user *optval,
 		    int __user *optlen)
 {
@@ -126,6 +176,8 @@ int secx_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 	if (level != SOL_SECX)
 		return ctx->sk_proto->getsockopt(sk, level, optname, optval, optlen);
 	/* SECX_TX/SECX_RX are write-only: keys are never readable. */
+	if (optname == SECX_REKEY_LIMITS)
+		return secx_get_limits(sk, ctx, optval, optlen);
 	if (optname != SECX_INFO)
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))

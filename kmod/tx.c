@@ -56,9 +56,13 @@ static int secx_tx_get_out_pages(struct sock *sk, struct secx_tx_out *out, unsig
 	return 0;
 }
 
-/* Build src = [seq] aad type data... [pad] and dst = [seq] wire pages. */
+/*
+ * Build src = [seq] aad type data... [pad] and dst = [seq] wire pages.  The
+ * data is the open record's, or @ctl_len bytes of tx->ctl for a control
+ * record (@ctl_len < 0: data record).
+ */
 static unsigned int secx_tx_build_sg(struct secx_tx *tx, unsigned int pre, unsigned int pad,
-				     unsigned int total)
+				     unsigned int total, int ctl_len)
 {
 	struct secx_tx_open *o = &tx->open;
 	struct scatterlist *src = tx->sg_src, *dst = tx->sg_dst;
@@ -72,7 +76,9 @@ static unsigned int secx_tx_build_sg(struct secx_tx *tx, unsigned int pre, unsig
 	}
 	sg_set_page(&src[ns++], tx->out.pages[0], pre, 0);
 	sg_set_buf(&src[ns++], &tx->type, SECX_TYPE_LEN);
-	for (i = 0; i < o->nfrags; i++)
+	if (ctl_len > 0)
+		sg_set_buf(&src[ns++], tx->ctl, ctl_len);
+	for (i = 0; ctl_len < 0 && i < o->nfrags; i++)
 		sg_set_page(&src[ns++], o->frags[i].page, o->frags[i].len, o->frags[i].off);
 	if (pad)
 		sg_set_buf(&src[ns++], tx->pad, pad);
@@ -85,14 +91,18 @@ static unsigned int secx_tx_build_sg(struct secx_tx *tx, unsigned int pre, unsig
 	return ns;
 }
 
-/* Seal the open record (possibly empty) as one record of @type into tx->out. */
-static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type)
+/*
+ * Seal one record of @type into tx->out: a data record from the open record,
+ * or a control record carrying @ctl_len bytes of tx->ctl (@ctl_len >= 0).
+ */
+static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type, int ctl_len)
 {
 	struct secx_tx *tx = &ctx->tx;
 	struct secx_crypto *c = &tx->c;
 	const struct secx_suite_desc *s = c->suite;
-	unsigned int inner = SECX_TYPE_LEN + tx->open.len;
-	unsigned int body = secx_suite_body_len(s, tx->open.len);
+	unsigned int len = ctl_len < 0 ? tx->open.len : ctl_len;
+	unsigned int inner = SECX_TYPE_LEN + len;
+	unsigned int body = secx_suite_body_len(s, len);
 	unsigned int total = SECX_HDR_LEN + body;
 	unsigned int pre, pad = 0, cryptlen = inner;
 	u8 *wire;
@@ -124,7 +134,7 @@ static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type)
 		pre = SECX_HDR_LEN;
 		secx_nonce(tx->iv, c->iv, c->seq);
 	}
-	secx_tx_build_sg(tx, pre, pad, total);
+	secx_tx_build_sg(tx, pre, pad, total, ctl_len);
 
 	err = secx_crypto_seal(c, tx->sg_src, tx->sg_dst,
 			       pre + (s->kind == SECX_KIND_CBC_HMAC ? SECX_SEQ_LEN : 0),
@@ -137,9 +147,13 @@ static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type)
 
 	secx_crypto_advance(c);
 	tx->records++;
-	tx->bytes += tx->open.len;
-	secx_stat_record(sock_net(sk), true, s->id, tx->open.len);
-	secx_tx_open_reset(&tx->open);
+	if (ctl_len < 0) {
+		tx->bytes += len;
+		secx_rekey_tx_account(tx, len);
+		secx_stat_record(sock_net(sk), true, s->id, len);
+		secx_tx_open_reset(&tx->open);
+		tx->flush_pending = false;
+	}
 	tx->out.len = total;
 	tx->out.sent = 0;
 	return 0;
@@ -167,6 +181,31 @@ static int secx_tx_push(struct sock *sk, struct secx_tx *tx, int flags)
 	return 0;
 }
 
+/*
+ * Send a KEY_UPDATE and switch keys if a budget says so (rekey.c decides).
+ * Returns 0 once nothing more is due and the update is with TCP.
+ */
+static int secx_tx_update_if_due(struct sock *sk, struct secx_ctx *ctx, int flags)
+{
+	struct secx_tx *tx = &ctx->tx;
+	int err;
+
+	if (!secx_rekey_tx_due(tx))
+		return 0;
+	tx->ctl[0] = tx->request_peer ? SECX_KU_FLAG_REQUEST : 0;
+	err = secx_tx_seal(sk, ctx, SECX_RT_KEY_UPDATE, 1);
+	if (err)
+		return err;
+	tx->request_peer = false;
+	err = secx_rekey_tx_switch(sk, tx);
+	if (err) {
+		/* the peer switches at this record: we must, or stop */
+		tx->err = -EIO;
+		return tx->err;
+	}
+	return secx_tx_push(sk, tx, flags | MSG_MORE);
+}
+
 /* Close the open record when it is full or nothing more is coming now. */
 static int secx_tx_maybe_seal(struct sock *sk, struct secx_ctx *ctx, bool more, int flags)
 {
@@ -177,9 +216,15 @@ static int secx_tx_maybe_seal(struct sock *sk, struct secx_ctx *ctx, bool more, 
 		return 0;
 	if (more && o->len < SECX_MAX_DATA && o->nfrags < SECX_OPEN_FRAGS)
 		return 0;
-	err = secx_tx_seal(sk, ctx, SECX_RT_DATA);
-	if (err)
+	err = secx_tx_update_if_due(sk, ctx, flags);
+	if (!err)
+		err = secx_tx_seal(sk, ctx, SECX_RT_DATA, -1);
+	if (err) {
+		/* the work item sends this record once TCP has room */
+		if (!more)
+			ctx->tx.flush_pending = true;
 		return err;
+	}
 	return secx_tx_push(sk, &ctx->tx, flags | (more ? MSG_MORE : 0));
 }
 
@@ -419,7 +464,9 @@ static void secx_tx_finish(struct sock *sk, struct secx_ctx *ctx)
 	if (!err)
 		err = secx_tx_maybe_seal(sk, ctx, false, MSG_NOSIGNAL);
 	if (!err)
-		err = secx_tx_seal(sk, ctx, SECX_RT_CLOSE);
+		err = secx_tx_update_if_due(sk, ctx, MSG_NOSIGNAL);
+	if (!err)
+		err = secx_tx_seal(sk, ctx, SECX_RT_CLOSE, 0);
 	if (!err) {
 		ctx->tx.closed = true;
 		secx_stat_inc(sk, SECX_STAT_CLOSE_SENT);
@@ -450,17 +497,62 @@ void secx_tx_close(struct sock *sk, struct secx_ctx *ctx, long timeout)
 	ctx->tx.out.sent = 0;
 }
 
+/*
+ * Deferred sending: the rest of a sealed record once TCP has room, a key
+ * update the peer asked for, an open record whose sender has returned.
+ */
 static void secx_tx_work(struct work_struct *work)
 {
 	struct secx_ctx *ctx = container_of(work, struct secx_ctx, tx.work);
+	struct secx_tx *tx = &ctx->tx;
 	struct sock *sk = ctx->sk;
+	int flags = MSG_DONTWAIT | MSG_NOSIGNAL, err;
 
 	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
-	if (ctx->tx.out.len && !ctx->tx.err)
-		secx_tx_push(sk, &ctx->tx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (tx->err || tx->closed || !secx_get_ctx(sk))
+		goto out;
+	err = secx_tx_push(sk, tx, flags);
+	/* budgets are checked before the next record; only requests are urgent */
+	if (!err && tx->update_pending)
+		err = secx_tx_update_if_due(sk, ctx, flags);
+	if (!err && tx->flush_pending)
+		secx_tx_maybe_seal(sk, ctx, false, flags);
+out:
 	release_sock(sk);
 	mutex_unlock(&ctx->tx_lock);
+}
+
+/* SECX_KEY_UPDATE: update the TX key now, optionally asking the peer to. */
+int secx_tx_key_update(struct sock *sk, struct secx_ctx *ctx, u32 flags)
+{
+	struct secx_tx *tx = &ctx->tx;
+	int err;
+
+	if (!flags || (flags & ~(SECX_KU_TX | SECX_KU_REQUEST_PEER)))
+		return -EINVAL;
+	mutex_lock(&ctx->tx_lock);
+	lock_sock(sk);
+	if (!ctx->tx_conf) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (!tx->c.secret_len) {
+		err = -ENOKEY;
+		goto out;
+	}
+	err = secx_tx_check(sk, ctx);
+	if (!err)
+		err = secx_tx_push(sk, tx, 0);
+	if (!err) {
+		tx->update_pending = true;
+		tx->request_peer = !!(flags & SECX_KU_REQUEST_PEER);
+		err = secx_tx_update_if_due(sk, ctx, 0);
+	}
+out:
+	release_sock(sk);
+	mutex_unlock(&ctx->tx_lock);
+	return err;
 }
 
 void secx_tx_write_space(struct sock *sk)
@@ -480,6 +572,7 @@ int secx_tx_init(struct sock *sk, struct secx_ctx *ctx)
 	if (!tx->open.copybuf)
 		return -ENOMEM;
 	INIT_WORK(&tx->work, secx_tx_work);
+	secx_rekey_tx_init(tx);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->saved_write_space = sk->sk_write_space;

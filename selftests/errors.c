@@ -14,9 +14,6 @@
 
 #include "lib.h"
 #include "kselftest_harness.h"
-#include "userspace/lib/record.h"
-
-#define MAXREC SECX_MAX_RECORD
 
 FIXTURE(err)
 {
@@ -34,18 +31,6 @@ FIXTURE_VARIANT_ADD(err, chacha20poly1305) { .suite = SECX_SUITE_CHACHA20_POLY13
 FIXTURE_VARIANT_ADD(err, aes128cbc_sha256) { .suite = SECX_SUITE_AES_128_CBC_HMAC_SHA256 };
 FIXTURE_VARIANT_ADD(err, aes256cbc_sha512) { .suite = SECX_SUITE_AES_256_CBC_HMAC_SHA512 };
 
-/* A plain -> secx pair whose receiver has RX keys of @seed. */
-static int make_receiver(uint16_t suite, uint8_t seed, int *tx, int *rx)
-{
-	int err = tcp_pair(AF_INET, tx, rx);
-
-	if (!err)
-		err = attach_ulp(*rx, SECX_ULP_NAME);
-	if (!err)
-		err = set_keys(*rx, SECX_RX, suite, seed);
-	return err;
-}
-
 FIXTURE_SETUP(err)
 {
 	ASSERT_EQ(0, tcp_pair(AF_INET, &self->a_tx, &self->a_rx));
@@ -62,44 +47,6 @@ FIXTURE_TEARDOWN(err)
 	close(self->b_rx);
 }
 
-/* Read one whole record (header + body) from a plain socket. */
-static ssize_t read_record(int fd, uint8_t *rec)
-{
-	size_t body;
-
-	if (read_all(fd, rec, SECX_HDR_LEN) != SECX_HDR_LEN)
-		return -1;
-	body = (size_t)rec[2] << 8 | rec[3];
-	if (read_all(fd, rec + SECX_HDR_LEN, body) != (ssize_t)body)
-		return -1;
-	return SECX_HDR_LEN + body;
-}
-
-/* Have pair A's secx sender seal @len bytes into one record; return it. */
-static ssize_t capture(int a_tx, int a_rx, const void *data, size_t len, uint8_t *rec)
-{
-	if (send(a_tx, data, len, 0) != (ssize_t)len)
-		return -1;
-	return read_record(a_rx, rec);
-}
-
-/* Expect recv on @fd to fail with @err, twice, leaving @buf untouched. */
-static int expect_sticky(int fd, int err)
-{
-	uint8_t buf[256];
-	int i, j;
-
-	for (i = 0; i < 2; i++) {
-		memset(buf, 0xa5, sizeof(buf));
-		if (recv(fd, buf, sizeof(buf), 0) != -1 || errno != err)
-			return -1 - i;
-		for (j = 0; j < (int)sizeof(buf); j++)
-			if (buf[j] != 0xa5)
-				return -10;
-	}
-	return 0;
-}
-
 TEST_F(err, relay_intact)
 {
 	uint8_t rec[MAXREC], buf[16];
@@ -109,14 +56,6 @@ TEST_F(err, relay_intact)
 	ASSERT_EQ(0, write_all(self->b_tx, rec, n));
 	EXPECT_EQ(8, read_all(self->b_rx, buf, 8));
 	EXPECT_EQ(0, memcmp(buf, "relayed!", 8));
-}
-
-static void ref_state(struct secx_rec_state *st, uint16_t suite, uint8_t seed)
-{
-	struct secx_crypto_info info;
-
-	fill_info(&info, suite, seed);
-	secx_rec_init_raw(st, suite, info.key, info.key_len, info.iv, 0);
 }
 
 /* The kernel and the reference codec produce and accept the same records. */

@@ -25,6 +25,9 @@
 
 #include "../uapi/linux/secx.h"
 #include "../kmod/common/suites.h"
+#include "../userspace/lib/record.h"
+
+#define MAXREC SECX_MAX_RECORD
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
@@ -204,6 +207,68 @@ static inline long long secx_stat(const char *name)
 			found = val;
 	fclose(f);
 	return found;
+}
+
+/*
+ * Record relays: pair A (secx TX -> plain) yields wire records, pair B
+ * (plain -> secx RX) takes crafted ones.
+ */
+/* A plain -> secx pair whose receiver has RX keys of @seed. */
+static inline int make_receiver(uint16_t suite, uint8_t seed, int *tx, int *rx)
+{
+	int err = tcp_pair(AF_INET, tx, rx);
+
+	if (!err)
+		err = attach_ulp(*rx, SECX_ULP_NAME);
+	if (!err)
+		err = set_keys(*rx, SECX_RX, suite, seed);
+	return err;
+}
+
+/* Read one whole record (header + body) from a plain socket. */
+static inline ssize_t read_record(int fd, uint8_t *rec)
+{
+	size_t body;
+
+	if (read_all(fd, rec, SECX_HDR_LEN) != SECX_HDR_LEN)
+		return -1;
+	body = (size_t)rec[2] << 8 | rec[3];
+	if (read_all(fd, rec + SECX_HDR_LEN, body) != (ssize_t)body)
+		return -1;
+	return SECX_HDR_LEN + body;
+}
+
+/* Have pair A's secx sender seal @len bytes into one record; return it. */
+static inline ssize_t capture(int a_tx, int a_rx, const void *data, size_t len, uint8_t *rec)
+{
+	if (send(a_tx, data, len, 0) != (ssize_t)len)
+		return -1;
+	return read_record(a_rx, rec);
+}
+
+/* Expect recv on @fd to fail with @err, twice, leaving @buf untouched. */
+static inline int expect_sticky(int fd, int err)
+{
+	uint8_t buf[256];
+	int i, j;
+
+	for (i = 0; i < 2; i++) {
+		memset(buf, 0xa5, sizeof(buf));
+		if (recv(fd, buf, sizeof(buf), 0) != -1 || errno != err)
+			return -1 - i;
+		for (j = 0; j < (int)sizeof(buf); j++)
+			if (buf[j] != 0xa5)
+				return -10;
+	}
+	return 0;
+}
+
+static inline void ref_state(struct secx_rec_state *st, uint16_t suite, uint8_t seed)
+{
+	struct secx_crypto_info info;
+
+	fill_info(&info, suite, seed);
+	secx_rec_init_raw(st, suite, info.key, info.key_len, info.iv, 0);
 }
 
 #endif /* SECX_SELFTEST_LIB_H */

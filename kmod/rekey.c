@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Key updates inside the kernel (protocol.rst "Key update").
+ *
+ * Each direction keeps its traffic secret.  A sender updates its key when a
+ * soft budget runs out (bytes, records or seconds under one key, per socket
+ * with SECX_REKEY_LIMITS, defaults from module parameters), when the peer
+ * asks, when the application asks (SECX_KEY_UPDATE), or, always, before the
+ * suite's hard usage limit or the end of the sequence space.  The update is
+ * a KEY_UPDATE record sealed under the old key, after which both ends derive
+ *
+ *	next secret = HKDF-Expand-Label(secret, "upd", "", hash_len)
+ *	key, iv     = HKDF-Expand-Label(next secret, "key"/"iv", ...)
+ *
+ * with the crypto API's HMAC, and restart the sequence at 0.  No userspace
+ * round trip, no pause: the record after the KEY_UPDATE already uses the
+ * new key.  tx.c and rx.c never do budget arithmetic; they ask here.
+ */
+#include <crypto/hash.h>
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/sockptr.h>
+
+#include "secx.h"
+#include "kdf_label.h"
+
+static ulong rekey_bytes = 64ULL << 30;
+module_param(rekey_bytes, ulong, 0644);
+MODULE_PARM_DESC(rekey_bytes, "Default TX byte budget per key (0: none)");
+
+static ulong rekey_records;
+module_param(rekey_records, ulong, 0644);
+MODULE_PARM_DESC(rekey_records, "Default TX record budget per key (0: none)");
+
+static uint rekey_seconds = 3600;
+module_param(rekey_seconds, uint, 0644);
+MODULE_PARM_DESC(rekey_seconds, "Default TX time budget per key in seconds (0: none)");
+
+/* Budgets small enough to turn every record into a key update are refused. */
+#define SECX_MIN_BUDGET_BYTES	1024
+#define SECX_MIN_BUDGET_RECORDS	2
+#define SECX_MAX_BUDGET_SECONDS	(INT_MAX / HZ)
+
+static int secx_hkdf_expand_label(struct crypto_shash *hmac, const u8 *secret,
+				  unsigned int secret_len, const char *label,
+				  u8 *out, unsigned int out_len)
+{
+	unsigned int hlen = crypto_shash_digestsize(hmac), info_len, done = 0;
+	u8 info[32], t[SECX_MAX_SECRET_LEN], ctr = 0;
+	SHASH_DESC_ON_STACK(desc, hmac);
+	int err;
+
+	info_len = secx_kdf_info(info, out_len, label, NULL, 0);
+	if (!info_len || info_len > sizeof(info) || hlen > sizeof(t))
+		return -EINVAL;
+	err = crypto_shash_setkey(hmac, secret, secret_len);
+	if (err)
+		return err;
+	desc->tfm = hmac;
+	/* RFC 5869: T(i) = HMAC(PRK, T(i-1) || info || i) */
+	while (!err && done < out_len) {
+		ctr++;
+		err = crypto_shash_init(desc);
+		if (!err && ctr > 1)
+			err = crypto_shash_update(desc, t, hlen);
+		if (!err)
+			err = crypto_shash_update(desc, info, info_len);
+		if (!err)
+			err = crypto_shash_finup(desc, &ctr, 1, t);
+		if (!err) {
+			memcpy(out + done, t, min(hlen, out_len - done));
+			done += min(hlen, out_len - done);
+		}
+	}
+	shash_desc_zero(desc);
+	memzero_explicit(t, sizeof(t));
+	return err;
+}
+
+/* Move @c to the next epoch: secret, key and iv, all derived in place. */
+int secx_rekey_next(struct secx_crypto *c)
+{
+	const struct secx_suite_desc *s = c->suite;
+	u8 next[SECX_MAX_SECRET_LEN], key[SECX_MAX_KEY_LEN], iv[SECX_IV_LEN];
+	int err;
+
+	if (!c->secret_len)
+		return -ENOKEY;
+	err = secx_hkdf_expand_label(c->hmac, c->secret, c->secret_len, SECX_LABEL_UPDATE,
+				     next, c->secret_len);
+	if (!err)
+		err = secx_hkdf_expand_label(c->hmac, next, c->secret_len, SECX_LABEL_KEY,
+					     key, secx_suite_key_len(s));
+	if (!err)
+		err = secx_hkdf_expand_label(c->hmac, next, c->secret_len, SECX_LABEL_IV,
+					     iv, SECX_IV_LEN);
+	if (!err)
+		err = secx_crypto_setkey(c, key);
+	if (!err) {
+		memcpy(c->secret, next, c->secret_len);
+		memcpy(c->iv, iv, SECX_IV_LEN);
+		c->seq = 0;
+		c->key_records = 0;
+		c->epoch++;
+	}
+	memzero_explicit(next, sizeof(next));
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(iv, sizeof(iv));
+	return err;
+}
+
+void secx_rekey_tx_init(struct secx_tx *tx)
+{
+	tx->limits.version = SECX_ABI_VERSION;
+	tx->limits.bytes = READ_ONCE(rekey_bytes);
+	tx->limits.records = READ_ONCE(rekey_records);
+	tx->limits.seconds = min_t(uint, READ_ONCE(rekey_seconds), SECX_MAX_BUDGET_SECONDS);
+	tx->key_bytes = 0;
+	tx->key_since = jiffies;
+}
+
+/* Account one sealed record; the key it used stays in force. */
+void secx_rekey_tx_account(struct secx_tx *tx, unsigned int data_len)
+{
+	tx->key_bytes += data_len;
+}
+
+/* Must the next record be preceded by a KEY_UPDATE? */
+bool secx_rekey_tx_due(const struct secx_tx *tx)
+{
+	const struct secx_crypto *c = &tx->c;
+	const struct secx_rekey_limits *l = &tx->limits;
+
+	if (!c->secret_len)
+		return false;
+	if (tx->update_pending)
+		return true;
+	/* Hard: leave room for this record and the KEY_UPDATE itself. */
+	if (c->key_records + 2 >= c->suite->max_records || c->seq >= U64_MAX - 2)
+		return true;
+	/* Soft: a key protects at most @records records, its update included. */
+	if (l->records && c->key_records + 1 >= l->records)
+		return true;
+	if (l->bytes && tx->key_bytes >= l->bytes)
+		return true;
+	return l->seconds && time_after_eq(jiffies, tx->key_since + l->seconds * HZ);
+}
+
+/* The KEY_UPDATE record was sealed under the old key: switch now. */
+int secx_rekey_tx_switch(struct sock *sk, struct secx_tx *tx)
+{
+	int err = secx_rekey_next(&tx->c);
+
+	if (err)
+		return err;
+	tx->update_pending = false;
+	tx->key_bytes = 0;
+	tx->key_since = jiffies;
+	secx_stat_inc(sk, SECX_STAT_TX_REKEYS);
+	pr_debug("tx epoch %u\n", tx->c.epoch);
+	return 0;
+}
+
+/* A valid KEY_UPDATE arrived: the next record uses the next key. */
+int secx_rekey_rx_update(struct sock *sk, struct secx_ctx *ctx, u8 flags)
+{
+	int err = secx_rekey_next(&ctx->rx.c);
+
+	if (err)
+		return err;
+	secx_stat_inc(sk, SECX_STAT_RX_REKEYS);
+	/* Answer a request once; an answer (bit 0 clear) is never answered. */
+	if ((flags & SECX_KU_FLAG_REQUEST) && ctx->tx_conf && ctx->tx.c.secret_len) {
+		WRITE_ONCE(ctx->tx.update_pending, true);
+		schedule_work(&ctx->tx.work);
+	}
+	return 0;
+}
+
+int secx_rekey_set_limits(struct secx_tx *tx, sockptr_t optval, unsigned int optlen)
+{
+	struct secx_rekey_limits l;
+
+	if (optlen != sizeof(l))
+		return -EINVAL;
+	if (copy_from_sockptr(&l, optval, sizeof(l)))
+		return -EFAULT;
+	if (l.version != SECX_ABI_VERSION || l.reserved0 || l.flags || l.reserved1)
+		return -EINVAL;
+	if ((l.bytes && l.bytes < SECX_MIN_BUDGET_BYTES) ||
+	    (l.records && l.records < SECX_MIN_BUDGET_RECORDS) ||
+	    l.seconds > SECX_MAX_BUDGET_SECONDS)
+		return -EINVAL;
+	tx->limits = l;
+	return 0;
+}
