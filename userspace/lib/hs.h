@@ -250,6 +250,7 @@ int hs_load_own_key(struct hs_state *st);
 int hs_send_identity(struct hs_state *st);
 int hs_recv_identity(struct hs_state *st);
 int hs_complete(struct hs_state *st, int fd);
+int hs_attach_early(int fd);
 int hs_peer_alert_error(struct hs_state *st, const struct hs_alert *al);
 
 /* keylog.c */

@@ -84,7 +84,7 @@ int secx_client(int fd, const struct secx_cfg *cfg)
 	struct hs_state *st;
 	int ret;
 
-	if (!(cfg->flags & SECX_CFG_NO_KERNEL) && secx_attach(fd))
+	if (!(cfg->flags & SECX_CFG_NO_KERNEL) && hs_attach_early(fd))
 		return -1;
 	st = hs_new(fd, cfg, 0);
 	if (!st)

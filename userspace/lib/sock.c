@@ -22,6 +22,7 @@ int secx_attach(int fd)
 {
 	char name[16] = "";
 	socklen_t len = sizeof(name) - 1;
+	int e;
 
 	if (!getsockopt(fd, SOL_TCP, TCP_ULP, name, &len) && name[0]) {
 		if (!strcmp(name, SECX_ULP_NAME))
@@ -30,17 +31,44 @@ int secx_attach(int fd)
 	}
 	if (!setsockopt(fd, SOL_TCP, TCP_ULP, SECX_ULP_NAME, sizeof(SECX_ULP_NAME) - 1))
 		return 0;
-	switch (errno) {
+	e = errno;
+	switch (e) {
 	case ENOENT:
-		return secx_err("secx kernel module not loaded: run 'modprobe secx' as root");
+		secx_err("secx kernel module not loaded: run 'modprobe secx' as root");
+		break;
 	case ENOTCONN:
-		return secx_err("cannot attach secx: the socket is not connected");
+		secx_err("cannot attach secx: the socket is not connected");
+		break;
 	case ENOPROTOOPT:
 	case EOPNOTSUPP:
-		return secx_err("cannot attach secx: not a TCP socket");
+		secx_err("cannot attach secx: not a TCP socket");
+		break;
 	default:
-		return secx_err("cannot attach secx: setsockopt(TCP_ULP): %s", strerror(errno));
+		secx_err("cannot attach secx: setsockopt(TCP_ULP): %s", strerror(e));
 	}
+	errno = e;	/* for hs_attach_early() */
+	return -1;
+}
+
+/*
+ * The attach at the start of a handshake.  The kernel attaches only to an
+ * ESTABLISHED socket; a peer that wrote something and closed at once (a
+ * non-secx client or server) has already moved ours to CLOSE_WAIT.  Then
+ * "not connected" would hide the real problem: run the handshake anyway, so
+ * it reports what the peer sent, and attach for real when keys are
+ * installed (secx_install()).
+ */
+int hs_attach_early(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!secx_attach(fd))
+		return 0;
+	if (errno == ENOTCONN && !getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len) &&
+	    ti.tcpi_state == TCP_CLOSE_WAIT)
+		return 0;
+	return -1;
 }
 
 static int install_one(int fd, int opt, const struct secx_crypto_info *ci)
