@@ -44,6 +44,11 @@ copy_with_libs() {
 for tool in /usr/sbin/ip /usr/sbin/tc /usr/bin/ss; do
 	[ -x "$tool" ] && copy_with_libs "$tool" "/usr/sbin/$(basename "$tool")"
 done
+# The openssl CLI, for end-to-end tests that make X.509 certificates in the
+# guest (selftests/xfer.sh brings its own minimal config via OPENSSL_CONF).
+if [ -x /usr/bin/openssl ]; then
+	copy_with_libs /usr/bin/openssl /usr/bin/openssl
+fi
 
 # Kernel modules: everything under crypto/ (the AEAD templates and their
 # SIMD drivers are loaded on demand), plus the networking pieces.
