@@ -109,7 +109,7 @@ in_s() { if [ -n "$NS_S" ]; then $IP netns exec "$NS_S" "$@"; else "$@"; fi; }
 listen_port() {
 	_i=0
 	while [ $_i -lt 200 ]; do
-		_p=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$1")
+		_p=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null)
 		[ -n "$_p" ] && { echo "$_p"; return 0; }
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
@@ -118,9 +118,21 @@ listen_port() {
 	return 1
 }
 
+# Wait until something listens on TCP port $2 in namespace $1 ("" = this one).
+wait_tcp_listen() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if [ -n "$1" ]; then $IP netns exec "$1" netstat -ltn; else netstat -ltn; fi 2>/dev/null |
+			grep -q ":$2 " && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 # Start secx-recv (args: its options) into a fresh dst/; sets RPID, RPORT.
 start_recv() {
-	rm -rf dst
+	rm -rf dst recv.out recv.err	# a stale log would give a stale port
 	mkdir dst
 	in_r secx-recv --dir dst --bind "$ADDR" "$@" 0 >recv.out 2>recv.err &
 	RPID=$!
@@ -184,7 +196,7 @@ if grep -q '^secx ' /proc/modules && rmmod secx 2>/dev/null; then
 	echo /bin/false >/proc/sys/kernel/modprobe	# no autoload of the ULP
 	nc -l -p 7999 >nomod.got 2>/dev/null &
 	ncpid=$!
-	sleep 0.2
+	wait_tcp_listen "" 7999
 	timeout 30 secx-send --psk psk src/f1 127.0.0.1 7999 >/dev/null 2>nomod.err
 	rc=$?
 	kill "$ncpid" 2>/dev/null
@@ -303,6 +315,22 @@ for t in use_loopback use_veth; do
 	transfers
 done
 
+# Every suite, each proven by its own kernel counter.
+use_loopback
+for s in aes-128-gcm aes-256-gcm chacha20-poly1305 aes-128-cbc-hmac-sha256 \
+	 aes-256-cbc-hmac-sha512; do
+	c0=$(stat_of "" "TxRecords-$s")
+	start_recv --json $ED_R --suites "$s"
+	run_send --json $ED_S --suites "$s" src/f100000
+	c1=$(stat_of "" "TxRecords-$s")
+	if arrived f100000 && grep -q "\"suite\":\"$s\"" recv.out && [ "$c1" -gt "$c0" ]; then
+		pass "$T: suite $s (TxRecords-$s $c0 -> $c1)"
+	else
+		fail "$T: suite $s (send $SRC, recv $RRC, TxRecords-$s '$c0' -> '$c1')"
+		diag send.err recv.err
+	fi
+done
+
 # ---------------------------------------------------------------------------
 # Refusals, over the veth pair: one line, exit 1 on both sides, no file.
 use_veth
@@ -350,7 +378,7 @@ echo SSH-2.0-OpenSSH_9.2p1 >banner
 in_r nc -l -p 7998 <banner >/dev/null 2>&1 &
 ncpid=$!
 bgpids="$bgpids $ncpid"
-sleep 0.3
+wait_tcp_listen "$NS_R" 7998
 in_s timeout 30 secx-send $ED_S src/f1 "$ADDR" 7998 >send.out 2>send.err
 SRC=$?
 kill "$ncpid" 2>/dev/null
@@ -389,6 +417,7 @@ done
 for t in use_loopback use_veth; do
 	$t
 	r0=$(stat_of "$NS_R" RxRecords-aes-256-gcm)
+	rm -f listen.err
 	in_r secx-handshake listen "$ADDR" 7201 $ED_R --once --suites aes-256-gcm -- \
 		sh -c 'echo "$SECX_PEER $SECX_SUITE"; cat src/f100000; cat >hs.got' \
 		2>listen.err &
@@ -415,7 +444,7 @@ for t in use_loopback use_veth; do
 	r0=$(stat_of "$NS_R" RxRecords-aes-128-gcm)
 	in_r nc -l -p 7202 -e sh -c "secx-handshake --fd 0 --server --psk psk 2>$W/fds.err && cat >$W/fd.got" &
 	lpid=$!
-	sleep 0.3
+	wait_tcp_listen "$NS_R" 7202
 	in_s timeout 60 nc "$ADDR" 7202 -e sh -c "secx-handshake --fd 0 --psk psk 2>$W/fdc.err && cat src/f100000"
 	crc=$?
 	wait_rc "$lpid" 30
@@ -441,7 +470,7 @@ wire() {
 	start_recv --json $ED_R
 	nc -l -p 7203 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 $RPORT" &
 	relay=$!
-	sleep 0.3
+	wait_tcp_listen "" 7203
 	timeout 60 secx-send --json $ED_S src/marker 127.0.0.1 7203 >send.out 2>send.err
 	SRC=$?
 	wait_rc "$RPID" 30
