@@ -8,10 +8,13 @@
  *			   do_tcp_sendpages().
  *   (not set)		   6.5+: splice uses sendmsg(MSG_SPLICE_PAGES) and
  *			   ->splice_eof; TCP takes pages the same way.
+ *   SECX_HAVE_CRYPTO_HAS_AEAD  6.3+: crypto_has_aead(); before, the generic
+ *			   crypto_has_alg() with the AEAD type does the same.
  */
 #ifndef SECX_COMPAT_H
 #define SECX_COMPAT_H
 
+#include <crypto/aead.h>
 #include <linux/bvec.h>
 #include <linux/uio.h>
 #include <net/tcp.h>
@@ -43,6 +46,16 @@ static inline int secx_tcp_send_page(struct sock *sk, struct page *page,
 static inline bool secx_flags_more(int flags)
 {
 	return flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST);
+}
+
+/* Can the crypto API instantiate the AEAD @name (loading modules if need be)? */
+static inline bool secx_crypto_has_aead(const char *name)
+{
+#ifdef SECX_HAVE_CRYPTO_HAS_AEAD
+	return crypto_has_aead(name, 0, 0) > 0;
+#else
+	return crypto_has_alg(name, CRYPTO_ALG_TYPE_AEAD, CRYPTO_ALG_TYPE_MASK) > 0;
+#endif
 }
 
 #endif /* SECX_COMPAT_H */

@@ -15,12 +15,17 @@ static int __init secx_init(void)
 	err = secx_proc_init();
 	if (err)
 		return err;
-	err = secx_ulp_register();
+	err = secx_nl_init();
 	if (err)
 		goto err_proc;
+	err = secx_ulp_register();
+	if (err)
+		goto err_nl;
 	pr_info("SECURE_X record layer loaded (ABI %d)\n", SECX_ABI_VERSION);
 	return 0;
 
+err_nl:
+	secx_nl_exit();
 err_proc:
 	secx_proc_exit();
 	return err;
@@ -29,6 +34,7 @@ err_proc:
 static void __exit secx_exit(void)
 {
 	secx_ulp_unregister();
+	secx_nl_exit();
 	secx_proc_exit();
 	/* Sockets pin the module, so nothing may be left when we get here. */
 	if (WARN_ON(atomic_read(&secx_live_ctx)))

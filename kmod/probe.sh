@@ -9,4 +9,5 @@ have include/linux/net.h '\(\*sendpage\)' SENDPAGE
 have include/linux/net.h '\(\*sendpage_locked\)' SENDPAGE_LOCKED
 have include/linux/net.h '\(\*splice_eof\)' SPLICE_EOF
 have include/linux/socket.h 'define MSG_SPLICE_PAGES' MSG_SPLICE_PAGES
+have include/crypto/aead.h 'int crypto_has_aead\(' CRYPTO_HAS_AEAD
 echo

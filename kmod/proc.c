@@ -1,40 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-network-namespace counters, shown in /proc/net/secx_stat.  The kernel's
- * SNMP MIB enum is closed to modules, so secx keeps its own percpu array.
+ * Per-network-namespace state: the counters, shown in /proc/net/secx_stat
+ * and by SECX_CMD_GET_STATS (both through secx_stat_sum()), and the rekey
+ * budgets new TX keys start with (rekey.c fills them in when the namespace
+ * is created, netlink.c changes them).  The kernel's SNMP MIB enum is closed
+ * to modules, so secx keeps its own percpu array.
  */
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "secx.h"
-
-struct secx_mib {
-	u64 stat[SECX_STAT_NUM];
-	u64 records[2][SECX_SUITE_MAX + 1];	/* [tx][suite] */
-	u64 bytes[2][SECX_SUITE_MAX + 1];
-};
+#include "stat_names.h"
 
 struct secx_net {
 	struct secx_mib __percpu *mib;
+	spinlock_t lock;			/* rekey_defaults */
+	struct secx_rekey_limits rekey_defaults;
 };
 
 static unsigned int secx_net_id __read_mostly;
-
-static const char * const secx_stat_names[SECX_STAT_NUM] = {
-	[SECX_STAT_CURR_SOCKETS]	= "CurrSockets",
-	[SECX_STAT_CURR_TX]		= "CurrTx",
-	[SECX_STAT_CURR_RX]		= "CurrRx",
-	[SECX_STAT_DECRYPT_ERRORS]	= "DecryptErrors",
-	[SECX_STAT_PROTOCOL_ERRORS]	= "ProtocolErrors",
-	[SECX_STAT_TRUNCATIONS]		= "Truncations",
-	[SECX_STAT_CLOSE_SENT]		= "CloseSent",
-	[SECX_STAT_CLOSE_RECEIVED]	= "CloseReceived",
-	[SECX_STAT_TX_REKEYS]		= "TxRekeys",
-	[SECX_STAT_RX_REKEYS]		= "RxRekeys",
-};
 
 static struct secx_mib __percpu *secx_mib(struct net *net)
 {
@@ -58,34 +47,65 @@ void secx_stat_record(struct net *net, bool tx, unsigned int suite, unsigned int
 	this_cpu_add(mib->bytes[tx][suite], bytes);
 }
 
-static u64 secx_sum(struct secx_mib __percpu *mib, size_t offset)
+/* Sum the percpu counters of @net into @sum (the one reader of them). */
+void secx_stat_sum(struct net *net, struct secx_mib *sum)
 {
-	u64 sum = 0;
+	struct secx_mib __percpu *mib = secx_mib(net);
+	const u64 *p;
+	u64 *out = (u64 *)sum;
+	unsigned int i;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += *(u64 *)((u8 *)per_cpu_ptr(mib, cpu) + offset);
-	return sum;
+	BUILD_BUG_ON(sizeof(*sum) % sizeof(u64));
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		p = (const u64 *)per_cpu_ptr(mib, cpu);
+		for (i = 0; i < sizeof(*sum) / sizeof(u64); i++)
+			out[i] += p[i];
+	}
+}
+
+void secx_net_get_defaults(struct net *net, struct secx_rekey_limits *l)
+{
+	struct secx_net *sn = net_generic(net, secx_net_id);
+
+	spin_lock(&sn->lock);
+	*l = sn->rekey_defaults;
+	spin_unlock(&sn->lock);
+}
+
+void secx_net_set_defaults(struct net *net, const struct secx_rekey_limits *l)
+{
+	struct secx_net *sn = net_generic(net, secx_net_id);
+
+	spin_lock(&sn->lock);
+	sn->rekey_defaults = *l;
+	spin_unlock(&sn->lock);
 }
 
 static int secx_stat_show(struct seq_file *seq, void *v)
 {
-	struct secx_mib __percpu *mib = secx_mib(seq_file_single_net(seq));
+	struct secx_mib *sum;
 	unsigned int i, dir;
 
-	for (i = 0; i < SECX_STAT_NUM; i++)
-		seq_printf(seq, "%-32s%lld\n", secx_stat_names[i],
-			   (s64)secx_sum(mib, offsetof(struct secx_mib, stat[i])));
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	secx_stat_sum(seq_file_single_net(seq), sum);
+	/* "Name value" lines; the name column is padded but never touches the value */
+	for (i = SECX_STAT_UNSPEC + 1; i < SECX_STAT_NUM; i++)
+		seq_printf(seq, "%-31s %lld\n", secx_stat_names[i], (s64)sum->stat[i]);
 	for (i = 0; i < SECX_NUM_SUITES; i++) {
 		const struct secx_suite_desc *s = &secx_suites[i];
 
 		for (dir = 0; dir < 2; dir++) {
-			seq_printf(seq, "%sRecords-%-22s%llu\n", dir ? "Tx" : "Rx", s->name,
-				   secx_sum(mib, offsetof(struct secx_mib, records[dir][s->id])));
-			seq_printf(seq, "%sBytes-%-24s%llu\n", dir ? "Tx" : "Rx", s->name,
-				   secx_sum(mib, offsetof(struct secx_mib, bytes[dir][s->id])));
+			seq_printf(seq, "%sRecords-%-23s %llu\n", dir ? "Tx" : "Rx", s->name,
+				   sum->records[dir][s->id]);
+			seq_printf(seq, "%sBytes-%-25s %llu\n", dir ? "Tx" : "Rx", s->name,
+				   sum->bytes[dir][s->id]);
 		}
 	}
+	kfree(sum);
 	return 0;
 }
 
@@ -96,6 +116,8 @@ static int __net_init secx_net_init(struct net *net)
 	sn->mib = alloc_percpu(struct secx_mib);
 	if (!sn->mib)
 		return -ENOMEM;
+	spin_lock_init(&sn->lock);
+	secx_rekey_net_init(&sn->rekey_defaults);
 	if (!proc_create_net_single("secx_stat", 0444, net->proc_net, secx_stat_show, NULL)) {
 		free_percpu(sn->mib);
 		return -ENOMEM;

@@ -4,7 +4,8 @@
  *
  * Each direction keeps its traffic secret.  A sender updates its key when a
  * soft budget runs out (bytes, records or seconds under one key, per socket
- * with SECX_REKEY_LIMITS, defaults from module parameters), when the peer
+ * with SECX_REKEY_LIMITS, defaults per network namespace: see
+ * secx_rekey_net_init()), when the peer
  * asks, when the application asks (SECX_KEY_UPDATE), or, always, before the
  * suite's hard usage limit or the end of the sequence space.  The update is
  * a KEY_UPDATE record sealed under the old key, after which both ends derive
@@ -24,22 +25,18 @@
 #include "secx.h"
 #include "kdf_label.h"
 
+/* Read when a network namespace is created; netlink changes its copy. */
 static ulong rekey_bytes = 64ULL << 30;
 module_param(rekey_bytes, ulong, 0644);
-MODULE_PARM_DESC(rekey_bytes, "Default TX byte budget per key (0: none)");
+MODULE_PARM_DESC(rekey_bytes, "Default TX byte budget per key of new netns (0: none)");
 
 static ulong rekey_records;
 module_param(rekey_records, ulong, 0644);
-MODULE_PARM_DESC(rekey_records, "Default TX record budget per key (0: none)");
+MODULE_PARM_DESC(rekey_records, "Default TX record budget per key of new netns (0: none)");
 
 static uint rekey_seconds = 3600;
 module_param(rekey_seconds, uint, 0644);
-MODULE_PARM_DESC(rekey_seconds, "Default TX time budget per key in seconds (0: none)");
-
-/* Budgets small enough to turn every record into a key update are refused. */
-#define SECX_MIN_BUDGET_BYTES	1024
-#define SECX_MIN_BUDGET_RECORDS	2
-#define SECX_MAX_BUDGET_SECONDS	(INT_MAX / HZ)
+MODULE_PARM_DESC(rekey_seconds, "Default TX time budget per key of new netns, seconds (0: none)");
 
 static int secx_hkdf_expand_label(struct crypto_shash *hmac, const u8 *secret,
 				  unsigned int secret_len, const char *label,
@@ -109,12 +106,26 @@ int secx_rekey_next(struct secx_crypto *c)
 	return err;
 }
 
-void secx_rekey_tx_init(struct secx_tx *tx)
+/*
+ * The budgets of a new namespace: the module parameters as they are now,
+ * raised or clamped to what SECX_REKEY_LIMITS would accept.
+ */
+void secx_rekey_net_init(struct secx_rekey_limits *l)
 {
-	tx->limits.version = SECX_ABI_VERSION;
-	tx->limits.bytes = READ_ONCE(rekey_bytes);
-	tx->limits.records = READ_ONCE(rekey_records);
-	tx->limits.seconds = min_t(uint, READ_ONCE(rekey_seconds), SECX_MAX_BUDGET_SECONDS);
+	memset(l, 0, sizeof(*l));
+	l->version = SECX_ABI_VERSION;
+	l->bytes = READ_ONCE(rekey_bytes);
+	if (l->bytes)
+		l->bytes = max_t(u64, l->bytes, SECX_MIN_BUDGET_BYTES);
+	l->records = READ_ONCE(rekey_records);
+	if (l->records)
+		l->records = max_t(u64, l->records, SECX_MIN_BUDGET_RECORDS);
+	l->seconds = min_t(uint, READ_ONCE(rekey_seconds), SECX_MAX_BUDGET_SECONDS);
+}
+
+void secx_rekey_tx_init(struct sock *sk, struct secx_tx *tx)
+{
+	secx_net_get_defaults(sock_net(sk), &tx->limits);
 	tx->key_bytes = 0;
 	tx->key_since = jiffies;
 }
@@ -157,6 +168,7 @@ int secx_rekey_tx_switch(struct sock *sk, struct secx_tx *tx)
 	tx->key_bytes = 0;
 	tx->key_since = jiffies;
 	secx_stat_inc(sk, SECX_STAT_TX_REKEYS);
+	secx_nl_notify_rekey(sk, SECX_DIR_TX, tx->c.epoch);
 	pr_debug("tx epoch %u\n", tx->c.epoch);
 	return 0;
 }
@@ -169,6 +181,7 @@ int secx_rekey_rx_update(struct sock *sk, struct secx_ctx *ctx, u8 flags)
 	if (err)
 		return err;
 	secx_stat_inc(sk, SECX_STAT_RX_REKEYS);
+	secx_nl_notify_rekey(sk, SECX_DIR_RX, ctx->rx.c.epoch);
 	/* Answer a request once; an answer (bit 0 clear) is never answered. */
 	if ((flags & SECX_KU_FLAG_REQUEST) && ctx->tx_conf && ctx->tx.c.secret_len) {
 		WRITE_ONCE(ctx->tx.update_pending, true);

@@ -35,6 +35,7 @@ static int secx_rx_abort(struct sock *sk, struct secx_ctx *ctx, int err, bool po
 			ctx->tx.err = err;
 		WRITE_ONCE(sk->sk_err, -err);
 		sk_error_report(sk);
+		secx_nl_notify_error(sk, err);
 	}
 	rx->plain_off = rx->plain_end;
 	WRITE_ONCE(rx->ready, true);

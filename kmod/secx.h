@@ -8,7 +8,8 @@
  *   crypto.c  cipher state per direction; seal/open one record
  *   tx.c      sendmsg, sendpage / MSG_SPLICE_PAGES, open record, push to TCP
  *   rx.c      record framing on the TCP queue, recvmsg, poll, sticky errors
- *   proc.c    /proc/net/secx_stat per-netns counters
+ *   proc.c    per-netns counters (/proc/net/secx_stat) and rekey defaults
+ *   netlink.c genl family "secx": caps, stats, defaults, events
  */
 #ifndef SECX_H
 #define SECX_H
@@ -190,37 +191,46 @@ ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode
 
 /* rekey.c */
 #define SECX_KU_FLAG_REQUEST	0x01	/* KEY_UPDATE payload bit 0 */
+/* Budgets small enough to turn every record into a key update are refused. */
+#define SECX_MIN_BUDGET_BYTES	1024
+#define SECX_MIN_BUDGET_RECORDS	2
+#define SECX_MAX_BUDGET_SECONDS	(INT_MAX / HZ)
 int __must_check secx_rekey_next(struct secx_crypto *c);
-void secx_rekey_tx_init(struct secx_tx *tx);
+void secx_rekey_tx_init(struct sock *sk, struct secx_tx *tx);
+void secx_rekey_net_init(struct secx_rekey_limits *l);
 void secx_rekey_tx_account(struct secx_tx *tx, unsigned int data_len);
 bool secx_rekey_tx_due(const struct secx_tx *tx);
 int __must_check secx_rekey_tx_switch(struct sock *sk, struct secx_tx *tx);
 int __must_check secx_rekey_rx_update(struct sock *sk, struct secx_ctx *ctx, u8 flags);
 int secx_rekey_set_limits(struct secx_tx *tx, sockptr_t optval, unsigned int optlen);
 
-/* proc.c */
-enum secx_stat {
-	SECX_STAT_CURR_SOCKETS,
-	SECX_STAT_CURR_TX,
-	SECX_STAT_CURR_RX,
-	SECX_STAT_DECRYPT_ERRORS,
-	SECX_STAT_PROTOCOL_ERRORS,
-	SECX_STAT_TRUNCATIONS,
-	SECX_STAT_CLOSE_SENT,
-	SECX_STAT_CLOSE_RECEIVED,
-	SECX_STAT_TX_REKEYS,
-	SECX_STAT_RX_REKEYS,
-	SECX_STAT_NUM,
+/* proc.c: per-netns state (counters, rekey defaults) and /proc/net/secx_stat */
+#define SECX_STAT_NUM	__SECX_STAT_MAX		/* enum secx_stat, uapi */
+
+/* Counters of one namespace; percpu in proc.c, summed for readers. */
+struct secx_mib {
+	u64 stat[SECX_STAT_NUM];
+	u64 records[2][SECX_SUITE_MAX + 1];	/* [tx][suite] */
+	u64 bytes[2][SECX_SUITE_MAX + 1];
 };
 
 int secx_proc_init(void);
 void secx_proc_exit(void);
 void secx_stat_add(struct net *net, enum secx_stat stat, long delta);
 void secx_stat_record(struct net *net, bool tx, unsigned int suite, unsigned int bytes);
+void secx_stat_sum(struct net *net, struct secx_mib *sum);
+void secx_net_get_defaults(struct net *net, struct secx_rekey_limits *l);
+void secx_net_set_defaults(struct net *net, const struct secx_rekey_limits *l);
 
 static inline void secx_stat_inc(struct sock *sk, enum secx_stat stat)
 {
 	secx_stat_add(sock_net(sk), stat, 1);
 }
+
+/* netlink.c: genl family "secx"; events are GFP_ATOMIC, any context */
+int secx_nl_init(void);
+void secx_nl_exit(void);
+void secx_nl_notify_rekey(struct sock *sk, enum secx_direction dir, u32 epoch);
+void secx_nl_notify_error(struct sock *sk, int err);
 
 #endif /* SECX_H */

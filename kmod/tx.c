@@ -572,7 +572,7 @@ int secx_tx_init(struct sock *sk, struct secx_ctx *ctx)
 	if (!tx->open.copybuf)
 		return -ENOMEM;
 	INIT_WORK(&tx->work, secx_tx_work);
-	secx_rekey_tx_init(tx);
+	secx_rekey_tx_init(sk, tx);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->saved_write_space = sk->sk_write_space;

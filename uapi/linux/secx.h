@@ -129,16 +129,23 @@ struct secx_rekey_limits {
 #define SECX_KU_TX		(1U << 0)	/* update our TX key now */
 #define SECX_KU_REQUEST_PEER	(1U << 1)	/* ask the peer to update its TX key */
 
-/* Generic netlink family for stats and events (secxctl). */
+/*
+ * Generic netlink family "secx" (secxctl; Documentation/api.rst "Netlink").
+ * Every command is a "do"; policies are strict (unknown attributes and
+ * trailing bytes are refused).  Per network namespace: each command sees the
+ * caller's namespace, events go to listeners in the socket's namespace.
+ */
 #define SECX_GENL_NAME		"secx"
 #define SECX_GENL_VERSION	1
-#define SECX_GENL_MCGRP_EVENTS	"events"
+#define SECX_GENL_MCGRP_EVENTS	"events"	/* needs CAP_NET_ADMIN */
 
 enum secx_genl_cmd {
 	SECX_CMD_UNSPEC,
-	SECX_CMD_GET_CAPS,	/* do: ABI version, suites */
+	SECX_CMD_GET_CAPS,	/* do: ABI version, suites, features, budget bounds */
 	SECX_CMD_GET_STATS,	/* do: per-netns counters */
 	SECX_CMD_EVENT,		/* multicast notification */
+	SECX_CMD_GET_DEFAULTS,	/* do: per-netns rekey budgets of new sockets */
+	SECX_CMD_SET_DEFAULTS,	/* do, CAP_NET_ADMIN: change some of them */
 	__SECX_CMD_MAX,
 };
 #define SECX_CMD_MAX (__SECX_CMD_MAX - 1)
@@ -146,15 +153,75 @@ enum secx_genl_cmd {
 enum secx_genl_attr {
 	SECX_A_UNSPEC,
 	SECX_A_ABI_VERSION,	/* u32 */
-	SECX_A_SUITES,		/* nest of u16 suite ids */
-	SECX_A_STATS,		/* nest of u64, attribute type = counter id */
-	SECX_A_EVENT_TYPE,	/* u32 */
-	SECX_A_SOCK_COOKIE,	/* u64 */
+	SECX_A_SUITES,		/* nest of SECX_SUITE_A_ID (u16), one per usable suite */
+	SECX_A_STATS,		/* nest of u64, attribute type = enum secx_stat */
+	SECX_A_EVENT_TYPE,	/* u32 enum secx_event */
+	SECX_A_SOCK_COOKIE,	/* u64, as getsockopt(SO_COOKIE) */
 	SECX_A_EPOCH,		/* u32 */
-	SECX_A_ERROR,		/* s32 */
+	SECX_A_ERROR,		/* s32, positive errno */
 	SECX_A_PAD,
+	SECX_A_FEATURES,	/* u32 SECX_FEATURE_* */
+	SECX_A_SUITE_STATS,	/* nest of enum secx_suite_attr; one per suite */
+	SECX_A_REKEY_BYTES,	/* u64, 0: no budget */
+	SECX_A_REKEY_RECORDS,	/* u64, 0: no budget */
+	SECX_A_REKEY_SECONDS,	/* u32, 0: no budget */
+	SECX_A_DIRECTION,	/* u32 enum secx_direction */
+	SECX_A_REKEY_MIN_BYTES,	/* u64, smallest non-zero byte budget (caps) */
+	SECX_A_REKEY_MIN_RECORDS, /* u64, smallest non-zero record budget (caps) */
+	SECX_A_REKEY_MAX_SECONDS, /* u32, largest time budget (caps) */
 	__SECX_A_MAX,
 };
 #define SECX_A_MAX (__SECX_A_MAX - 1)
+
+/* Inside SECX_A_SUITES and each SECX_A_SUITE_STATS. */
+enum secx_suite_attr {
+	SECX_SUITE_A_UNSPEC,
+	SECX_SUITE_A_ID,		/* u16 enum secx_suite */
+	SECX_SUITE_A_TX_RECORDS,	/* u64 DATA records sealed */
+	SECX_SUITE_A_TX_BYTES,		/* u64 plaintext bytes sealed */
+	SECX_SUITE_A_RX_RECORDS,	/* u64 DATA records opened */
+	SECX_SUITE_A_RX_BYTES,		/* u64 plaintext bytes opened */
+	SECX_SUITE_A_PAD,
+	__SECX_SUITE_A_MAX,
+};
+#define SECX_SUITE_A_MAX (__SECX_SUITE_A_MAX - 1)
+
+/*
+ * Counters of one network namespace: SECX_A_STATS attribute types, and the
+ * lines of /proc/net/secx_stat in this order.  CURR_* are gauges.
+ */
+enum secx_stat {
+	SECX_STAT_UNSPEC,		/* never a counter */
+	SECX_STAT_CURR_SOCKETS,		/* sockets with secx attached */
+	SECX_STAT_CURR_TX,		/* ... with TX keys */
+	SECX_STAT_CURR_RX,		/* ... with RX keys */
+	SECX_STAT_DECRYPT_ERRORS,	/* records that failed to authenticate */
+	SECX_STAT_PROTOCOL_ERRORS,	/* bad headers, unknown record types */
+	SECX_STAT_TRUNCATIONS,		/* TCP EOF without a close record */
+	SECX_STAT_CLOSE_SENT,
+	SECX_STAT_CLOSE_RECEIVED,
+	SECX_STAT_TX_REKEYS,
+	SECX_STAT_RX_REKEYS,
+	__SECX_STAT_MAX,
+};
+#define SECX_STAT_MAX (__SECX_STAT_MAX - 1)
+
+/* SECX_A_FEATURES */
+#define SECX_FEATURE_REKEY		(1U << 0)	/* in-kernel key updates */
+#define SECX_FEATURE_NETNS_DEFAULTS	(1U << 1)	/* SECX_CMD_{GET,SET}_DEFAULTS */
+#define SECX_FEATURE_EVENTS		(1U << 2)	/* "events" multicast group */
+
+/* SECX_A_EVENT_TYPE */
+enum secx_event {
+	SECX_EVENT_UNSPEC,
+	SECX_EVENT_KEY_UPDATE,	/* DIRECTION, EPOCH (the new one), SOCK_COOKIE */
+	SECX_EVENT_RX_ERROR,	/* ERROR, SOCK_COOKIE; once per socket */
+};
+
+/* SECX_A_DIRECTION */
+enum secx_direction {
+	SECX_DIR_TX = 1,
+	SECX_DIR_RX = 2,
+};
 
 #endif /* _UAPI_LINUX_SECX_H */
