@@ -7,9 +7,11 @@
 #   make lint            checkpatch --strict, sparse and W=1 on kmod/
 #   make demo            the main job in a VM: a secured sendfile() transfer
 #   make vm-shell K=6.12 an interactive guest with everything loaded
+#   make bench           the benchmark's guest program and QEMU plugin
+#                        (run it with scripts/bench/run.sh)
 KERNELS = $(shell scripts/kernels.sh 2>/dev/null)
 
-.PHONY: all kmod userspace selftests check lint demo vm-shell clean
+.PHONY: all kmod userspace selftests bench check lint demo vm-shell clean
 
 all: kmod userspace selftests
 
@@ -27,6 +29,9 @@ userspace:
 
 selftests:
 	$(MAKE) -C selftests
+
+bench:
+	$(MAKE) -C scripts/bench
 
 check:
 	scripts/test-all.sh

@@ -2,7 +2,8 @@
 # Boot a Debian kernel under QEMU/TCG with secx.ko, the selftests and the
 # userspace tools, run one command, and return its exit status.
 #
-#   scripts/vm/run.sh [-k 6.1|6.12] [-t TIMEOUT] [-m MEM] [-s SMP] [-f SRC:DEST]... -- CMD...
+#   scripts/vm/run.sh [-k 6.1|6.12] [-t TIMEOUT] [-m MEM] [-s SMP] [-f SRC:DEST]...
+#                     [--plugin SO LOGFILE] [--ko SECX_KO] -- CMD...
 #   scripts/vm/run.sh [-k 6.1|6.12] --shell
 #
 # The run FAILS (exit 1) when the command fails, the guest does not finish
@@ -16,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 series=6.1 timeout=600 mem=1024 smp=2 shell=0 accel=${SECX_ACCEL:-tcg,thread=multi}
-extra_files=() plugin=()
+extra_files=() plugin=() ko=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k|--kernel) series=$2; shift 2 ;;
@@ -25,9 +26,10 @@ while [ $# -gt 0 ]; do
 	-s|--smp) smp=$2; shift 2 ;;
 	-f|--file) extra_files+=("$2"); shift 2 ;;
 	--plugin) plugin=(-plugin "$2" -d plugin -D "$3"); shift 3 ;;
+	--ko) ko=$2; shift 2 ;;		# another build of secx.ko
 	--shell) shell=1; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -37,7 +39,7 @@ if [ "$shell" = 0 ] && [ $# -eq 0 ]; then
 fi
 
 kver=$("$top/scripts/kernels.sh" "$series")
-ko=$top/kmod/build/$kver/secx.ko
+ko=${ko:-$top/kmod/build/$kver/secx.ko}
 [ -f "$ko" ] || { echo "run.sh: $ko missing: run 'make' first" >&2; exit 2; }
 
 work=$top/build/vm

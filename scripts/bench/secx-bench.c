@@ -1,0 +1,995 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * secx-bench: one bulk transfer of a file (normally on tmpfs) from a sender
+ * process to a receiver process over TCP, with one of the record layers
+ * (none, kTLS, userspace OpenSSL TLS 1.3, secx) or the raw AEAD cost through
+ * AF_ALG.  Runs inside the benchmark guest; scripts/bench/run.sh drives it.
+ *
+ *   secx-bench --mkfile PATH BYTES
+ *   secx-bench --proto tcp|ktls|ossl|secx|alg --file PATH [options]
+ *
+ * options:
+ *   --suite aes128gcm|aes256gcm|chacha|aes128cbc|aes256cbc   (default aes128gcm)
+ *   --tx sendfile|write     sender: sendfile() of the whole file, or pread()
+ *                           128 KiB + send() in --wsize pieces (default sendfile)
+ *   --wsize BYTES           bytes per send() (default 131072); each send()
+ *                           without MSG_MORE ends a record, so this sets the
+ *                           record size when < 16 KiB; AF_ALG record size
+ *   --nopad                 kTLS receiver: TLS_RX_EXPECT_NO_PAD
+ *   --rekey BYTES           secx sender: SECX_REKEY_LIMITS byte budget
+ *   --net lo|veth           loopback, or from netns "a" to 10.99.0.2 in netns
+ *                           "b" (set up by the caller with ip netns/veth)
+ *   --verify                receiver compares every byte with the file
+ *   --tag N                 emit marker N*2 before and N*2+1 after the
+ *                           measured part (see insncount.c); 0..32767
+ *   --name NAME             printed in the result line
+ *   --timeout SEC           give up (status=fail) after SEC seconds, print
+ *                           where both ends are blocked (default 600)
+ *
+ * Three processes: the parent connects the two sockets, forks the receiver
+ * and the sender, which do their set-up (keys, TLS handshake) and report
+ * ready; then the parent starts the clock (and executes the start marker),
+ * tells both to go, and waits for both results.  Each end measures its own
+ * CPU time (getrusage) from "go" to done.  Output, one line:
+ *
+ *   secx-result name=N tag=T status=ok|na|fail bytes=B wall_s=S mibps=M
+ *               tx_cpu_s=S rx_cpu_s=S msg=...
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/if_alg.h>
+#include <linux/tls.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "../../uapi/linux/secx.h"
+#include "../../kmod/common/suites.h"
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef SOL_ALG
+#define SOL_ALG 279
+#endif
+#ifndef TLS_RX_EXPECT_NO_PAD
+#define TLS_RX_EXPECT_NO_PAD 4
+#endif
+
+#define CHUNK		(128 * 1024)	/* sender read buffer, OpenSSL buffers */
+#define RCVBUF		(256 * 1024)	/* kernel record layers' receive buffer */
+#define MARK_MAGIC	0x5ec50000u
+
+enum proto { P_TCP, P_KTLS, P_OSSL, P_SECX, P_ALG };
+enum status { ST_OK, ST_NA, ST_FAIL };
+
+static struct {
+	enum proto proto;
+	int suite;		/* enum secx_suite numbering for every proto */
+	int use_sendfile;
+	size_t wsize;
+	int nopad;
+	uint64_t rekey;
+	int veth;
+	int verify;
+	long tag;
+	unsigned int timeout;
+	const char *name;
+	const char *file;
+} opt = { .suite = SECX_SUITE_AES_128_GCM_SHA256, .use_sendfile = 1, .wsize = CHUNK,
+	  .tag = -1, .timeout = 600, .name = "unnamed" };
+
+struct report {
+	int status;
+	uint64_t bytes;
+	uint64_t cpu_ns;
+	char msg[200];
+};
+
+static volatile sig_atomic_t timed_out;
+static int file_fd = -1;
+static uint64_t file_size;
+static const uint8_t *file_map;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "secx-bench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static void set_msg(struct report *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The marker: an 8-byte NOP whose displacement carries the tag, executed
+ * from a freshly written page (the tag is only known at run time).
+ */
+static void marker(uint32_t tag)
+{
+	uint8_t code[9] = { 0x0f, 0x1f, 0x84, 0x00 };
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		die("mmap marker: %s", strerror(errno));
+	memcpy(code + 4, &tag, 4);
+	code[8] = 0xc3;	/* ret */
+	memcpy(page, code, sizeof(code));
+	__builtin___clear_cache((char *)page, (char *)page + sizeof(code));
+	((void (*)(void))page)();
+	munmap(page, 4096);
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void fill_bytes(uint8_t *p, size_t n, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed * 37 + i * 11 + 1);
+}
+
+/* --- file ---------------------------------------------------------------- */
+
+static void make_file(const char *path, uint64_t size)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull, buf[8192];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	while (size) {
+		size_t n = size < sizeof(buf) ? size : sizeof(buf), i;
+
+		for (i = 0; i < sizeof(buf) / 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = x;
+		}
+		if (write(fd, buf, n) != (ssize_t)n)
+			die("%s: write: %s", path, strerror(errno));
+		size -= n;
+	}
+	close(fd);
+}
+
+static void open_file(void)
+{
+	static uint8_t buf[CHUNK];
+	struct stat st;
+	uint64_t off = 0;
+
+	file_fd = open(opt.file, O_RDONLY);
+	if (file_fd < 0 || fstat(file_fd, &st))
+		die("%s: %s", opt.file, strerror(errno));
+	file_size = st.st_size;
+	if (!file_size)
+		die("%s: empty", opt.file);
+	/* Touch every page-cache page once, outside the measurement. */
+	while (off < file_size) {
+		ssize_t n = pread(file_fd, buf, sizeof(buf), off);
+
+		if (n <= 0)
+			die("%s: read: %s", opt.file, n ? strerror(errno) : "short");
+		off += n;
+	}
+	if (opt.verify) {
+		file_map = mmap(NULL, file_size, PROT_READ, MAP_SHARED, file_fd, 0);
+		if (file_map == MAP_FAILED)
+			die("mmap %s: %s", opt.file, strerror(errno));
+	}
+}
+
+/* --- sockets ------------------------------------------------------------- */
+
+static void enter_netns(const char *name)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		die("netns %s: %s (set up netns a and b first)", name, strerror(errno));
+	close(fd);
+}
+
+static void connect_pair(int *cfd, int *sfd)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int lfd, one = 1;
+
+	if (opt.veth)
+		enter_netns("b");
+	a.sin_addr.s_addr = opt.veth ? inet_addr("10.99.0.2") : htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, len) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &len))
+		die("listen: %s", strerror(errno));
+	if (opt.veth)
+		enter_netns("a");
+	*cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (*cfd < 0 || connect(*cfd, (struct sockaddr *)&a, len))
+		die("connect: %s", strerror(errno));
+	*sfd = accept(lfd, NULL, NULL);
+	if (*sfd < 0)
+		die("accept: %s", strerror(errno));
+	close(lfd);
+}
+
+/* --- kTLS ---------------------------------------------------------------- */
+
+static int ktls_keys(int fd, int dir, struct report *r)
+{
+	union {
+		struct tls12_crypto_info_aes_gcm_128 g128;
+		struct tls12_crypto_info_aes_gcm_256 g256;
+		struct tls12_crypto_info_chacha20_poly1305 cc;
+	} ci;
+	socklen_t len;
+
+	memset(&ci, 0, sizeof(ci));
+	switch (opt.suite) {
+	case SECX_SUITE_AES_128_GCM_SHA256:
+		ci.g128.info.cipher_type = TLS_CIPHER_AES_GCM_128;
+		fill_bytes(ci.g128.key, sizeof(ci.g128.key), 1);
+		fill_bytes(ci.g128.iv, sizeof(ci.g128.iv), 2);
+		fill_bytes(ci.g128.salt, sizeof(ci.g128.salt), 3);
+		len = sizeof(ci.g128);
+		break;
+	case SECX_SUITE_AES_256_GCM_SHA384:
+		ci.g256.info.cipher_type = TLS_CIPHER_AES_GCM_256;
+		fill_bytes(ci.g256.key, sizeof(ci.g256.key), 1);
+		fill_bytes(ci.g256.iv, sizeof(ci.g256.iv), 2);
+		fill_bytes(ci.g256.salt, sizeof(ci.g256.salt), 3);
+		len = sizeof(ci.g256);
+		break;
+	case SECX_SUITE_CHACHA20_POLY1305_SHA256:
+		ci.cc.info.cipher_type = TLS_CIPHER_CHACHA20_POLY1305;
+		fill_bytes(ci.cc.key, sizeof(ci.cc.key), 1);
+		fill_bytes(ci.cc.iv, sizeof(ci.cc.iv), 2);
+		len = sizeof(ci.cc);
+		break;
+	default:
+		set_msg(r, ST_NA, "kTLS has no such suite");
+		return -1;
+	}
+	ci.g128.info.version = TLS_1_3_VERSION;
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls"))) {
+		set_msg(r, ST_FAIL, "TCP_ULP tls: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_TLS, dir, &ci, len)) {
+		set_msg(r, ST_FAIL, "%s: %s", dir == TLS_TX ? "TLS_TX" : "TLS_RX", strerror(errno));
+		return -1;
+	}
+	if (dir == TLS_RX && opt.nopad) {
+		int one = 1;
+
+		if (setsockopt(fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &one, sizeof(one))) {
+			set_msg(r, errno == ENOPROTOOPT || errno == EINVAL ? ST_NA : ST_FAIL,
+				"TLS_RX_EXPECT_NO_PAD: %s (not supported by this kernel)",
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- OpenSSL ------------------------------------------------------------- */
+
+static SSL_CTX *ossl_ctx[2];	/* client, server */
+
+static const char *ossl_suite(void)
+{
+	switch (opt.suite) {
+	case SECX_SUITE_AES_128_GCM_SHA256: return "TLS_AES_128_GCM_SHA256";
+	case SECX_SUITE_AES_256_GCM_SHA384: return "TLS_AES_256_GCM_SHA384";
+	case SECX_SUITE_CHACHA20_POLY1305_SHA256: return "TLS_CHACHA20_POLY1305_SHA256";
+	}
+	return NULL;
+}
+
+/* TLS 1.3 contexts with a throw-away self-signed P-256 certificate. */
+static void ossl_setup(void)
+{
+	EVP_PKEY *pkey = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *name;
+	int i;
+
+	if (!pkey || !x || !ossl_suite())
+		die("openssl: key/suite setup failed");
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, pkey);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"secx-bench",
+				   -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	if (!X509_sign(x, pkey, EVP_sha256()))
+		die("openssl: X509_sign failed");
+	for (i = 0; i < 2; i++) {
+		SSL_CTX *ctx = SSL_CTX_new(i ? TLS_server_method() : TLS_client_method());
+
+		if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+		    !SSL_CTX_set_ciphersuites(ctx, ossl_suite()))
+			die("openssl: context setup failed");
+		/* userspace TLS: kTLS stays off (it is opt-in; make sure) */
+		SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_KTLS);
+		/*
+		 * No session tickets: the sender never reads, and unread
+		 * tickets in its socket would turn its close() into a reset.
+		 */
+		if (i)
+			SSL_CTX_set_num_tickets(ctx, 0);
+		if (i && (SSL_CTX_use_certificate(ctx, x) != 1 ||
+			  SSL_CTX_use_PrivateKey(ctx, pkey) != 1))
+			die("openssl: certificate setup failed");
+		ossl_ctx[i] = ctx;
+	}
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+}
+
+static SSL *ossl_handshake(int fd, int server, struct report *r)
+{
+	SSL *ssl = SSL_new(ossl_ctx[server]);
+	const char *want = ossl_suite();
+
+	if (!ssl || !SSL_set_fd(ssl, fd) || (server ? SSL_accept(ssl) : SSL_connect(ssl)) != 1) {
+		unsigned long e = ERR_get_error();
+
+		set_msg(r, ST_FAIL, "TLS handshake failed: %s",
+			e ? ERR_error_string(e, NULL) : "?");
+		return NULL;
+	}
+	if (strcmp(SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl)), want) ||
+	    SSL_version(ssl) != TLS1_3_VERSION) {
+		set_msg(r, ST_FAIL, "negotiated %s, wanted TLS 1.3 %s",
+			SSL_CIPHER_standard_name(SSL_get_current_cipher(ssl)), want);
+		return NULL;
+	}
+	if (BIO_get_ktls_send(SSL_get_wbio(ssl)) || BIO_get_ktls_recv(SSL_get_rbio(ssl))) {
+		set_msg(r, ST_FAIL, "OpenSSL enabled kTLS");
+		return NULL;
+	}
+	return ssl;
+}
+
+/* --- secx ---------------------------------------------------------------- */
+
+/* Key material as selftests/lib.h's fill_info(): @seed makes directions differ. */
+static int set_keys(int fd, int dir, uint16_t suite, uint8_t seed)
+{
+	const struct secx_suite_desc *s = secx_suite_find(suite);
+	struct secx_crypto_info info;
+	unsigned int i;
+
+	memset(&info, 0, sizeof(info));
+	info.version = SECX_ABI_VERSION;
+	info.suite = suite;
+	info.key_len = s ? secx_suite_key_len(s) : 16;
+	info.secret_len = s ? s->hash_len : 0;
+	for (i = 0; i < info.key_len; i++)
+		info.key[i] = (uint8_t)(seed * 31 + i);
+	for (i = 0; i < SECX_IV_LEN; i++)
+		info.iv[i] = (uint8_t)(seed * 7 + i * 3);
+	for (i = 0; i < info.secret_len; i++)
+		info.secret[i] = (uint8_t)(seed * 13 + i * 5);
+	return setsockopt(fd, SOL_SECX, dir, &info, sizeof(info)) ? -errno : 0;
+}
+
+static int attach_ulp(int fd, const char *name)
+{
+	return setsockopt(fd, SOL_TCP, TCP_ULP, name, strlen(name)) ? -errno : 0;
+}
+
+static int secx_setup(int fd, int sender, struct report *r)
+{
+	int err;
+
+	if ((err = attach_ulp(fd, SECX_ULP_NAME)) ||
+	    (err = set_keys(fd, sender ? SECX_TX : SECX_RX, opt.suite, 1)) ||
+	    (err = set_keys(fd, sender ? SECX_RX : SECX_TX, opt.suite, 2))) {
+		set_msg(r, ST_FAIL, "secx set-up: %s", strerror(-err));
+		return -1;
+	}
+	if (sender && opt.rekey) {
+		struct secx_rekey_limits lim = { .version = 1, .bytes = opt.rekey };
+
+		if (setsockopt(fd, SOL_SECX, SECX_REKEY_LIMITS, &lim, sizeof(lim))) {
+			if (errno == ENOPROTOOPT)
+				set_msg(r, ST_NA, "n/a (not supported by this module)");
+			else
+				set_msg(r, ST_FAIL, "SECX_REKEY_LIMITS: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- the two ends -------------------------------------------------------- */
+
+static int send_all(int fd, const uint8_t *p, size_t len, struct report *r)
+{
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			set_msg(r, ST_FAIL, "send: %s", n ? strerror(errno) : "0");
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void run_sender(int fd, SSL *ssl, struct report *r)
+{
+	static uint8_t buf[CHUNK];
+	uint64_t off = 0;
+
+	if (opt.use_sendfile && !ssl) {
+		off_t o = 0;
+
+		while ((uint64_t)o < file_size) {
+			ssize_t n = sendfile(fd, file_fd, &o, file_size - o);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				set_msg(r, ST_FAIL, "sendfile: %s", n ? strerror(errno) : "0");
+				return;
+			}
+		}
+		r->bytes = o;
+		return;
+	}
+	while (off < file_size) {
+		ssize_t n = pread(file_fd, buf, sizeof(buf), off), done;
+
+		if (n <= 0) {
+			set_msg(r, ST_FAIL, "pread: %s", n ? strerror(errno) : "short");
+			return;
+		}
+		if (ssl) {
+			int w = SSL_write(ssl, buf, n);
+
+			if (w != n) {
+				set_msg(r, ST_FAIL, "SSL_write: %d", SSL_get_error(ssl, w));
+				return;
+			}
+		} else {
+			for (done = 0; done < n; done += opt.wsize) {
+				size_t len = (size_t)(n - done) < opt.wsize ? (size_t)(n - done) : opt.wsize;
+
+				if (send_all(fd, buf + done, len, r))
+					return;
+			}
+		}
+		off += n;
+	}
+	r->bytes = off;
+}
+
+static void run_receiver(int fd, SSL *ssl, struct report *r)
+{
+	static uint8_t buf[RCVBUF];
+	uint64_t got = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (ssl) {
+			n = SSL_read(ssl, buf, CHUNK);
+			if (n <= 0) {
+				int e = SSL_get_error(ssl, n);
+
+				if (e == SSL_ERROR_ZERO_RETURN)
+					break;
+				set_msg(r, ST_FAIL, "SSL_read: error %d after %" PRIu64 " bytes", e, got);
+				return;
+			}
+		} else {
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				set_msg(r, ST_FAIL, "recv: %s after %" PRIu64 " bytes", strerror(errno), got);
+				return;
+			}
+			if (!n)
+				break;
+		}
+		if (opt.verify && (got + n > file_size || memcmp(buf, file_map + got, n))) {
+			set_msg(r, ST_FAIL, "received data differ from the file near byte %" PRIu64, got);
+			return;
+		}
+		got += n;
+	}
+	r->bytes = got;
+	if (got != file_size)
+		set_msg(r, ST_FAIL, "received %" PRIu64 " of %" PRIu64 " bytes", got, file_size);
+}
+
+/* Encrypt then decrypt every record of the file through AF_ALG gcm(aes). */
+static void run_alg(struct report *r)
+{
+	struct sockaddr_alg sa = { .salg_family = AF_ALG, .salg_type = "aead",
+				   .salg_name = "gcm(aes)" };
+	static uint8_t in[CHUNK], ct[CHUNK + 16], pt[CHUNK];
+	unsigned int keylen = opt.suite == SECX_SUITE_AES_256_GCM_SHA384 ? 32 : 16;
+	size_t rec = opt.wsize > CHUNK ? CHUNK : opt.wsize;
+	uint8_t key[32];
+	uint64_t off = 0, seq = 0;
+	int tfm, op;
+
+	fill_bytes(key, sizeof(key), 1);
+	tfm = socket(AF_ALG, SOCK_SEQPACKET, 0);
+	if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, keylen) ||
+	    setsockopt(tfm, SOL_ALG, ALG_SET_AEAD_AUTHSIZE, NULL, 16) ||
+	    (op = accept(tfm, NULL, NULL)) < 0) {
+		set_msg(r, ST_FAIL, "AF_ALG gcm(aes): %s", strerror(errno));
+		return;
+	}
+	while (off < file_size) {
+		ssize_t n = pread(file_fd, in, sizeof(in), off), done;
+
+		if (n <= 0) {
+			set_msg(r, ST_FAIL, "pread: %s", n ? strerror(errno) : "short");
+			return;
+		}
+		for (done = 0; done < n; done += rec, seq++) {
+			size_t len = (size_t)(n - done) < rec ? (size_t)(n - done) : rec;
+			int dir;
+
+			for (dir = 0; dir < 2; dir++) {
+				char cbuf[CMSG_SPACE(4) + CMSG_SPACE(sizeof(struct af_alg_iv) + 12) +
+					  CMSG_SPACE(4)] = { 0 };
+				struct iovec iov = { dir ? ct : in + done, dir ? len + 16 : len };
+				struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+						      .msg_control = cbuf,
+						      .msg_controllen = sizeof(cbuf) };
+				struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+				struct af_alg_iv *iv;
+				ssize_t want = dir ? (ssize_t)len : (ssize_t)len + 16;
+
+				c->cmsg_level = SOL_ALG;
+				c->cmsg_type = ALG_SET_OP;
+				c->cmsg_len = CMSG_LEN(4);
+				*(uint32_t *)CMSG_DATA(c) = dir ? ALG_OP_DECRYPT : ALG_OP_ENCRYPT;
+				c = CMSG_NXTHDR(&msg, c);
+				c->cmsg_level = SOL_ALG;
+				c->cmsg_type = ALG_SET_IV;
+				c->cmsg_len = CMSG_LEN(sizeof(*iv) + 12);
+				iv = (struct af_alg_iv *)CMSG_DATA(c);
+				iv->ivlen = 12;
+				memset(iv->iv, 0, 12);
+				memcpy(iv->iv + 4, &seq, 8);
+				c = CMSG_NXTHDR(&msg, c);
+				c->cmsg_level = SOL_ALG;
+				c->cmsg_type = ALG_SET_AEAD_ASSOCLEN;
+				c->cmsg_len = CMSG_LEN(4);
+				*(uint32_t *)CMSG_DATA(c) = 0;
+				if (sendmsg(op, &msg, 0) != (ssize_t)iov.iov_len ||
+				    read(op, dir ? pt : ct, want) != want) {
+					set_msg(r, ST_FAIL, "AF_ALG %s: %s",
+						dir ? "decrypt" : "encrypt", strerror(errno));
+					return;
+				}
+			}
+			if (opt.verify && memcmp(pt, in + done, len)) {
+				set_msg(r, ST_FAIL, "AF_ALG round trip differs at %" PRIu64, off + done);
+				return;
+			}
+		}
+		off += n;
+	}
+	r->bytes = off;
+	close(op);
+	close(tfm);
+}
+
+/*
+ * One end, in its own process: set up, report ready on @out, wait for the
+ * go byte on @in, run, report the result.
+ */
+static void child(int role, int fd, int in, int out)
+{
+	struct report r = { .status = ST_OK };
+	SSL *ssl = NULL;
+	uint64_t t0;
+	char go;
+	int sender = role == 0;
+
+	switch (opt.proto) {
+	case P_TCP:
+	case P_ALG:
+		break;
+	case P_KTLS:
+		ktls_keys(fd, sender ? TLS_TX : TLS_RX, &r);
+		break;
+	case P_OSSL:
+		ssl = ossl_handshake(fd, !sender, &r);
+		break;
+	case P_SECX:
+		secx_setup(fd, sender, &r);
+		break;
+	}
+	if (write(out, &r, sizeof(r)) != sizeof(r) || r.status != ST_OK)
+		_exit(0);
+	if (read(in, &go, 1) != 1 || go != 'g')
+		_exit(0);
+	t0 = cpu_ns();
+	if (opt.proto == P_ALG)
+		run_alg(&r);
+	else if (sender)
+		run_sender(fd, ssl, &r);
+	else
+		run_receiver(fd, ssl, &r);
+	if (sender) {
+		if (ssl)
+			SSL_shutdown(ssl);
+		close(fd);
+	}
+	r.cpu_ns = cpu_ns() - t0;
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	_exit(0);
+}
+
+static pid_t spawn(int role, int fd, int other_fd, int *to, int *from)
+{
+	int a[2], b[2];
+	pid_t pid;
+
+	if (pipe(a) || pipe(b))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		close(a[1]);
+		close(b[0]);
+		if (other_fd >= 0)
+			close(other_fd);
+		child(role, fd, a[0], b[1]);
+	}
+	close(a[0]);
+	close(b[1]);
+	*to = a[1];
+	*from = b[0];
+	return pid;
+}
+
+static int get_report(int fd, struct report *r)
+{
+	ssize_t n = timed_out ? -1 : read(fd, r, sizeof(*r));
+
+	if (n != sizeof(*r)) {
+		memset(r, 0, sizeof(*r));
+		set_msg(r, ST_FAIL, timed_out ? "timeout (hung; see the kernel stacks on stderr)" :
+			"child died");
+		return -1;
+	}
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	timed_out = 1;
+}
+
+/* A hung case: show where each end sleeps (kernel stack), then kill it. */
+static void dump_hung(const pid_t *pid, int n)
+{
+	char path[64], buf[4096];
+	int i, fd;
+	ssize_t len;
+
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "secx-bench: %s: timeout after %u s; %s pid %d state:\n",
+			opt.name, opt.timeout, i ? "receiver" : "sender", pid[i]);
+		snprintf(buf, sizeof(buf), "grep -E '^(State|Name)' /proc/%d/status >&2", pid[i]);
+		if (system(buf))
+			fprintf(stderr, "(gone)\n");
+		fprintf(stderr, "kernel stack:\n");
+		fflush(stderr);
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid[i]);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			len = read(fd, buf, sizeof(buf) - 1);
+			if (len > 0) {
+				buf[len] = 0;
+				fputs(buf, stderr);
+			}
+			close(fd);
+		}
+	}
+	/* the sockets, both ends, for a stalled transfer */
+	if (system(opt.veth ? "for n in a b; do /usr/sbin/ip netns exec $n /usr/sbin/ss -tmie; done >&2" :
+		   "/usr/sbin/ss -tmie >&2"))
+		fprintf(stderr, "(no ss)\n");
+	for (i = 0; i < n; i++)
+		kill(pid[i], SIGKILL);
+	fflush(stderr);
+}
+
+static void print_result(int status, uint64_t bytes, double wall, double tx_cpu, double rx_cpu,
+			 const char *msg)
+{
+	static const char *const st[] = { "ok", "na", "fail" };
+	char clean[256];
+	size_t i;
+
+	snprintf(clean, sizeof(clean), "%s", msg);
+	for (i = 0; clean[i]; i++)
+		if (clean[i] == ' ' || clean[i] == '\n')
+			clean[i] = '_';
+	printf("secx-result name=%s tag=%ld status=%s bytes=%" PRIu64
+	       " wall_s=%.6f mibps=%.3f tx_cpu_s=%.6f rx_cpu_s=%.6f msg=%s\n",
+	       opt.name, opt.tag, st[status], bytes, wall,
+	       wall > 0 ? bytes / 1048576.0 / wall : 0, tx_cpu, rx_cpu, clean[0] ? clean : "-");
+	fflush(stdout);
+}
+
+static int parse_suite(const char *s)
+{
+	static const char *const names[] = { "", "aes128gcm", "aes256gcm", "chacha",
+					      "aes128cbc", "aes256cbc" };
+	int i;
+
+	for (i = 1; i <= SECX_SUITE_MAX; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	die("unknown suite %s", s);
+	return 0;
+}
+
+/*
+ * Known work between markers, to check the plugin's REP accounting:
+ * tag 0x7ff0..0x7ff3 bracket 1,000,000 bytes of rep movsb, then 125,000
+ * rep stosq (1,000,000 bytes), then 1,000 iterations of a 3-instruction
+ * loop.  Expected deltas: copy 1e6, zero 1e6, insns about 3000.
+ */
+static void plugin_check(void)
+{
+	static uint8_t src[1000000], dst[1000000];
+	void *d = dst;
+	const void *sp = src;
+	size_t n = sizeof(dst);
+	unsigned long i = 1000;
+
+	memset(src, 1, sizeof(src));
+	memset(dst, 2, sizeof(dst));	/* fault the pages in first */
+	marker(MARK_MAGIC | 0x7ff0);
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(sp), "+c"(n) : : "memory");
+	marker(MARK_MAGIC | 0x7ff1);
+	d = dst;
+	n = sizeof(dst) / 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0UL) : "memory");
+	marker(MARK_MAGIC | 0x7ff2);
+	__asm__ volatile("1: dec %0\n\tnop\n\tjnz 1b" : "+r"(i));
+	marker(MARK_MAGIC | 0x7ff3);
+	printf("secx-plugin-check done\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct report rep[2];
+	int cfd = -1, sfd = -1, to[2] = { -1, -1 }, from[2] = { -1, -1 }, i, n, status;
+	pid_t pid[2] = { -1, -1 };
+	uint64_t t0, t1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc == 2 && !strcmp(argv[1], "--plugin-check")) {
+		plugin_check();
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "--mkfile")) {
+		make_file(argv[2], strtoull(argv[3], NULL, 0));
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--nopad")) {
+			opt.nopad = 1;
+			continue;
+		}
+		if (!strcmp(a, "--verify")) {
+			opt.verify = 1;
+			continue;
+		}
+		if (!v)
+			die("%s needs a value", a);
+		i++;
+		if (!strcmp(a, "--proto")) {
+			static const char *const p[] = { "tcp", "ktls", "ossl", "secx", "alg" };
+
+			for (n = 0; n < 5 && strcmp(v, p[n]); n++)
+				;
+			if (n == 5)
+				die("unknown proto %s", v);
+			opt.proto = n;
+		} else if (!strcmp(a, "--suite")) {
+			opt.suite = parse_suite(v);
+		} else if (!strcmp(a, "--tx")) {
+			opt.use_sendfile = !strcmp(v, "sendfile");
+			if (!opt.use_sendfile && strcmp(v, "write"))
+				die("--tx sendfile|write");
+		} else if (!strcmp(a, "--wsize")) {
+			opt.wsize = strtoul(v, NULL, 0);
+			if (!opt.wsize || opt.wsize > CHUNK)
+				die("--wsize 1..%d", CHUNK);
+		} else if (!strcmp(a, "--rekey")) {
+			opt.rekey = strtoull(v, NULL, 0);
+		} else if (!strcmp(a, "--net")) {
+			opt.veth = !strcmp(v, "veth");
+			if (!opt.veth && strcmp(v, "lo"))
+				die("--net lo|veth");
+		} else if (!strcmp(a, "--tag")) {
+			opt.tag = strtol(v, NULL, 0);
+			if (opt.tag < 0 || opt.tag > 32767)
+				die("--tag 0..32767");
+		} else if (!strcmp(a, "--timeout")) {
+			opt.timeout = strtoul(v, NULL, 0);
+		} else if (!strcmp(a, "--name")) {
+			opt.name = v;
+		} else if (!strcmp(a, "--file")) {
+			opt.file = v;
+		} else {
+			die("unknown option %s", a);
+		}
+	}
+	if (!opt.file)
+		die("--file is required");
+	open_file();
+	if (opt.proto == P_OSSL)
+		ossl_setup();
+
+	{
+		struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+
+		sigaction(SIGALRM, &sa, NULL);
+			alarm(opt.timeout);
+	}
+	if (opt.proto == P_ALG) {
+		pid[0] = spawn(0, -1, -1, &to[0], &from[0]);
+		n = 1;
+	} else {
+		connect_pair(&cfd, &sfd);
+		pid[1] = spawn(1, sfd, cfd, &to[1], &from[1]);
+		pid[0] = spawn(0, cfd, sfd, &to[0], &from[0]);
+		close(cfd);
+		close(sfd);
+		n = 2;
+	}
+	memset(rep, 0, sizeof(rep));
+	status = ST_OK;
+	for (i = 0; i < n; i++) {
+		get_report(from[i], &rep[i]);
+		if (rep[i].status > status)
+			status = rep[i].status;
+	}
+	if (timed_out) {
+		dump_hung(pid, n);
+		print_result(ST_FAIL, 0, 0, 0, 0, "timeout in set-up");
+		_exit(1);	/* a child in D state cannot be reaped */
+	}
+	if (status != ST_OK) {
+		for (i = 0; i < n; i++)
+			close(to[i]);	/* children exit on EOF */
+		for (i = 0; i < n; i++)
+			waitpid(pid[i], NULL, 0);
+		print_result(status, 0, 0, 0, 0,
+			     rep[0].status != ST_OK ? rep[0].msg : rep[1].msg);
+		return status == ST_NA ? 0 : 1;
+	}
+
+	if (opt.tag >= 0)
+		marker(MARK_MAGIC | (uint32_t)opt.tag << 1);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (write(to[i], "g", 1) != 1)
+			die("go: %s", strerror(errno));
+	for (i = 0; i < n; i++) {
+		get_report(from[i], &rep[i]);
+		if (rep[i].status > status)
+			status = rep[i].status;
+	}
+	t1 = now_ns();
+	if (timed_out) {
+		int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+		dump_hung(pid, n);
+		if (fd >= 0 && write(fd, "w", 1) == 1)	/* blocked tasks to dmesg */
+			close(fd);
+		print_result(ST_FAIL, 0, (t1 - t0) / 1e9, 0, 0, "timeout during the transfer");
+		_exit(1);
+	}
+	if (opt.tag >= 0)
+		marker(MARK_MAGIC | ((uint32_t)opt.tag << 1 | 1));
+	for (i = 0; i < n; i++) {
+		int ws;
+
+		if (waitpid(pid[i], &ws, 0) != pid[i] || !WIFEXITED(ws) || WEXITSTATUS(ws)) {
+			if (status == ST_OK)
+				set_msg(&rep[i], ST_FAIL, "child exited abnormally");
+			status = ST_FAIL;
+		}
+	}
+	if (status == ST_OK && rep[0].bytes != file_size) {
+		status = ST_FAIL;
+		set_msg(&rep[0], ST_FAIL, "sent %" PRIu64 " of %" PRIu64, rep[0].bytes, file_size);
+	}
+	print_result(status, n == 2 ? rep[1].bytes : rep[0].bytes, (t1 - t0) / 1e9,
+		     rep[0].cpu_ns / 1e9, n == 2 ? rep[1].cpu_ns / 1e9 : 0,
+		     rep[0].status != ST_OK ? rep[0].msg : n == 2 ? rep[1].msg : "");
+	return status == ST_OK ? 0 : 1;
+}
