@@ -140,23 +140,33 @@ static void set_msg(struct report *r, int status, const char *fmt, ...)
 }
 
 /*
- * The marker: an 8-byte NOP whose displacement carries the tag, executed
- * from a freshly written page (the tag is only known at run time).
+ * Markers: 8-byte NOPs whose displacement carries the tag, each followed by
+ * a ret, written to one page before the measurement (the tags are only
+ * known at run time) so that executing one costs a call and nothing else:
+ * no page fault or mmap between two markers.
  */
-static void marker(uint32_t tag)
+typedef void (*marker_fn)(void);
+
+static void make_markers(marker_fn *fn, const uint32_t *tags, int n)
 {
-	uint8_t code[9] = { 0x0f, 0x1f, 0x84, 0x00 };
-	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
 
 	if (page == MAP_FAILED)
 		die("mmap marker: %s", strerror(errno));
-	memcpy(code + 4, &tag, 4);
-	code[8] = 0xc3;	/* ret */
-	memcpy(page, code, sizeof(code));
-	__builtin___clear_cache((char *)page, (char *)page + sizeof(code));
-	((void (*)(void))page)();
-	munmap(page, 4096);
+	for (i = 0; i < n; i++) {
+		uint8_t *p = page + 16 * i;
+
+		p[0] = 0x0f;
+		p[1] = 0x1f;
+		p[2] = 0x84;
+		p[3] = 0x00;
+		memcpy(p + 4, &tags[i], 4);
+		p[8] = 0xc3;	/* ret */
+		fn[i] = (marker_fn)(void *)p;
+	}
+	__builtin___clear_cache((char *)page, (char *)page + 4096);
 }
 
 static uint64_t cpu_ns(void)
@@ -825,17 +835,22 @@ static void plugin_check(void)
 	size_t n = sizeof(dst);
 	unsigned long i = 1000;
 
+	static const uint32_t tags[4] = { MARK_MAGIC | 0x7ff0, MARK_MAGIC | 0x7ff1,
+					  MARK_MAGIC | 0x7ff2, MARK_MAGIC | 0x7ff3 };
+	marker_fn m[4];
+
 	memset(src, 1, sizeof(src));
 	memset(dst, 2, sizeof(dst));	/* fault the pages in first */
-	marker(MARK_MAGIC | 0x7ff0);
+	make_markers(m, tags, 4);
+	m[0]();
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(sp), "+c"(n) : : "memory");
-	marker(MARK_MAGIC | 0x7ff1);
+	m[1]();
 	d = dst;
 	n = sizeof(dst) / 8;
 	__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0UL) : "memory");
-	marker(MARK_MAGIC | 0x7ff2);
+	m[2]();
 	__asm__ volatile("1: dec %0\n\tnop\n\tjnz 1b" : "+r"(i));
-	marker(MARK_MAGIC | 0x7ff3);
+	m[3]();
 	printf("secx-plugin-check done\n");
 }
 
@@ -844,6 +859,7 @@ int main(int argc, char **argv)
 	struct report rep[2];
 	int cfd = -1, sfd = -1, to[2] = { -1, -1 }, from[2] = { -1, -1 }, i, n, status;
 	pid_t pid[2] = { -1, -1 };
+	marker_fn mark[2];
 	uint64_t t0, t1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -952,8 +968,13 @@ int main(int argc, char **argv)
 		return status == ST_NA ? 0 : 1;
 	}
 
-	if (opt.tag >= 0)
-		marker(MARK_MAGIC | (uint32_t)opt.tag << 1);
+	if (opt.tag >= 0) {
+		uint32_t tags[2] = { MARK_MAGIC | (uint32_t)opt.tag << 1,
+				     MARK_MAGIC | ((uint32_t)opt.tag << 1 | 1) };
+
+		make_markers(mark, tags, 2);
+		mark[0]();
+	}
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		if (write(to[i], "g", 1) != 1)
@@ -974,7 +995,7 @@ int main(int argc, char **argv)
 		_exit(1);
 	}
 	if (opt.tag >= 0)
-		marker(MARK_MAGIC | ((uint32_t)opt.tag << 1 | 1));
+		mark[1]();
 	for (i = 0; i < n; i++) {
 		int ws;
 
