@@ -43,7 +43,7 @@ static int secx_rx_abort(struct sock *sk, struct secx_ctx *ctx, int err, bool po
 }
 
 /* Copy @len bytes at the head of the TCP receive queue without consuming. */
-static int secx_rx_peek(struct sock *sk, u8 *buf, unsigned int len)
+int secx_rx_peek(struct sock *sk, u8 *buf, unsigned int len)
 {
 	u32 seq = tcp_sk(sk)->copied_seq;
 	struct sk_buff *skb;
@@ -193,10 +193,10 @@ static int secx_rx_unpad(struct secx_rx *rx, unsigned int *inner)
  * Act on one opened record of @type whose data is buf[plain_off..plain_end)
  * (protocol.rst "Record types"); returns 1, or a sticky error.
  */
-static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type)
+static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type, unsigned int len)
 {
 	struct secx_rx *rx = &ctx->rx;
-	unsigned int len = rx->plain_end - rx->plain_off;
+	u8 flags;
 
 	if (type == SECX_RT_DATA) {
 		if (len > SECX_MAX_DATA)
@@ -206,7 +206,8 @@ static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type)
 		secx_stat_record(sock_net(sk), false, rx->c.suite->id, len);
 		return 1;
 	}
-	/* Control records deliver nothing to the application. */
+	/* Control records deliver nothing; their payload ends at plain_end. */
+	flags = len ? rx->buf[rx->plain_end - len] : 0;
 	rx->plain_off = rx->plain_end;
 	if (type == SECX_RT_CLOSE && !len) {
 		rx->closed = true;
@@ -215,9 +216,8 @@ static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type)
 	}
 	if (type == SECX_RT_ALERT && len == 1)
 		return secx_rx_abort(sk, ctx, -ECONNRESET, true);
-	if (type == SECX_RT_KEY_UPDATE && len == 1 &&
-	    !(rx->buf[rx->plain_end - 1] & ~SECX_KU_FLAG_REQUEST)) {
-		int err = secx_rekey_rx_update(sk, ctx, rx->buf[rx->plain_end - 1]);
+	if (type == SECX_RT_KEY_UPDATE && len == 1 && !(flags & ~SECX_KU_FLAG_REQUEST)) {
+		int err = secx_rekey_rx_update(sk, ctx, flags);
 
 		/* without a secret we cannot follow the peer: fail closed */
 		return err ? secx_rx_abort(sk, ctx, err == -ENOKEY ? -ENOKEY : -EIO, true) : 1;
@@ -289,7 +289,39 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	secx_crypto_advance(&rx->c);
 	rx->plain_end = rx->plain_off + inner;
 	rx->plain_off += SECX_TYPE_LEN;
-	return secx_rx_process(sk, ctx, rx->buf[rx->plain_off - SECX_TYPE_LEN]);
+	return secx_rx_process(sk, ctx, rx->buf[rx->plain_off - SECX_TYPE_LEN],
+			       rx->plain_end - rx->plain_off);
+}
+
+/*
+ * The zero-copy path (rxzc.c): returns data bytes delivered into @msg, 0
+ * for a control record, -EAGAIN when the copying path must run instead, or
+ * a sticky error.
+ */
+static int secx_rx_next_direct(struct sock *sk, struct secx_ctx *ctx, struct msghdr *msg,
+			       size_t room)
+{
+	struct secx_rx *rx = &ctx->rx;
+	unsigned int len;
+	u8 type;
+	int err;
+
+	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len);
+	if (err == -EAGAIN)
+		return err;
+	if (err) {
+		secx_stat_inc(sk, SECX_STAT_DECRYPT_ERRORS);
+		return secx_rx_abort(sk, ctx, -EBADMSG, true);
+	}
+	if (type == SECX_RT_DATA) {
+		err = secx_rx_process(sk, ctx, type, len);
+		return err < 0 ? err : len;
+	}
+	/* rxzc.c left the control payload's first byte in buf[1] */
+	rx->plain_off = 1;
+	rx->plain_end = 1 + len;
+	err = secx_rx_process(sk, ctx, type, len);
+	return err < 0 ? err : 0;
 }
 
 static void secx_rx_wait(struct sock *sk, struct secx_ctx *ctx, long *timeo)
@@ -361,8 +393,21 @@ static int secx_rx_do_recvmsg(struct sock *sk, struct secx_ctx *ctx, struct msgh
 			err = rx->err;
 			break;
 		}
-		if (rx->closed && !tcp_inq(sk))
+		if (rx->closed) {
+			/* Nothing may follow the close record. */
+			if (tcp_inq(sk))
+				err = secx_rx_abort(sk, ctx, -EPROTO, true);
 			break;
+		}
+		if (!(flags & MSG_PEEK) && user_backed_iter(&msg->msg_iter)) {
+			err = secx_rx_next_direct(sk, ctx, msg, len - copied);
+			if (err >= 0) {
+				copied += err;
+				continue;
+			}
+			if (err != -EAGAIN)
+				break;
+		}
 		err = secx_rx_next_record(sk, ctx);
 		if (err < 0)
 			break;

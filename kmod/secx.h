@@ -8,6 +8,8 @@
  *   crypto.c  cipher state per direction; seal/open one record
  *   tx.c      sendmsg, sendpage / MSG_SPLICE_PAGES, open record, push to TCP
  *   rx.c      record framing on the TCP queue, recvmsg, poll, sticky errors
+ *   rxzc.c    zero-copy receive: decrypt from the TCP queue into the reader
+ *   rekey.c   key updates: budgets, derivation of the next keys
  *   proc.c    per-netns counters (/proc/net/secx_stat) and rekey defaults
  *   netlink.c genl family "secx": caps, stats, defaults, events
  */
@@ -107,8 +109,15 @@ struct secx_tx {
 	bool closed;			/* close record sealed */
 };
 
+/* Reader pages one record's data can span: 16 KiB, unaligned. */
+#define SECX_RXZC_PAGES	(SECX_MAX_DATA / PAGE_SIZE + 2)
+
 struct secx_rx {
 	struct secx_crypto c;
+	struct scatterlist zc_src[48];	/* the record in the TCP queue (rxzc.c) */
+	struct scatterlist zc_dst[SECX_RXZC_PAGES + 3];
+	u8 zc_aad[SECX_HDR_LEN];
+	u8 zc_type;
 	u8 *buf;			/* one record: header, body */
 	unsigned int have;		/* bytes of the current record in buf */
 	unsigned int need;		/* total record bytes once the header is in */
@@ -186,6 +195,11 @@ int secx_rx_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 __poll_t secx_rx_poll(struct file *file, struct socket *sock, struct poll_table_struct *wait);
 bool secx_rx_sock_is_readable(struct sock *sk);
 void secx_rx_data_ready(struct sock *sk);
+int secx_rx_peek(struct sock *sk, u8 *buf, unsigned int len);
+
+/* rxzc.c */
+int secx_rxzc_recv(struct sock *sk, struct secx_ctx *ctx, struct iov_iter *to, size_t room,
+		   u8 *type, unsigned int *len);
 ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode_info *pipe,
 			    size_t len, unsigned int flags);
 
