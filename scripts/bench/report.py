@@ -276,8 +276,8 @@ def main():
             f.write(line(t) + '\n')
         for n_ in notes:
             f.write(n_ + '\n')
-        for fl in failed:
-            f.write('FAILED: %s\n' % fl)
+        for fl in sorted(set(failed)):
+            f.write('FAILED: %s (%d runs)\n' % (fl, failed.count(fl)))
     with open(os.path.join(out, 'results.rst'), 'w') as f:
         f.write('.. list-table::\n   :header-rows: 1\n\n')
         for t in [hdr] + table:
@@ -295,8 +295,8 @@ def plots(out, rows):
     main = [r for r in rows if not r['case'].startswith('sweep-') and r['status'] == 'ok']
     with open(os.path.join(out, 'cases.dat'), 'w') as f:
         for r in main:
-            f.write('"%s" %s %s %s\n' % (r['case'], fmt(r['mibps'], '.3f', 'NaN'),
-                                         fmt(r['gins'], '.4f', 'NaN'), fmt(r['cz'], '.4f', 'NaN')))
+            f.write('"%s" %s %s %s\n' % (r['case'], fmt(r['mibps'], '.3f', '0'),
+                                         fmt(r['gins'], '.4f', '0'), fmt(r['cz'], '.4f', '0')))
     sweep = {}
     for r in rows:
         if r['case'].startswith('sweep-') and r['status'] == 'ok':
@@ -308,8 +308,8 @@ def plots(out, rows):
             vals = []
             for p in ('ktls', 'secx'):
                 r = d.get(p)
-                vals += [fmt(r and r['mibps'], '.3f', 'NaN'), fmt(r and r['gins'], '.4f', 'NaN'),
-                         fmt(r and r['cz'], '.4f', 'NaN')]
+                vals += [fmt(r and r['mibps'], '.3f', '0'), fmt(r and r['gins'], '.4f', '0'),
+                         fmt(r and r['cz'], '.4f', '0')]
             f.write('%d %s\n' % (kib, ' '.join(vals)))
     n = max(len(main), 1)
     gp = """
