@@ -67,6 +67,14 @@ struct secx_tx_out {
 	unsigned int sent;	/* wire bytes TCP has taken */
 };
 
+/* Ciphertext pages kept for reuse (tx.c). */
+struct secx_tx_pool {
+	struct page **pages;
+	unsigned int n;		/* pages in the ring */
+	unsigned int cap;
+	unsigned int next;	/* oldest page handed out */
+};
+
 /* One piece of data in the open record: a spliced page (referenced) or a
  * stretch of copybuf.
  */
@@ -90,6 +98,7 @@ struct secx_tx {
 	struct secx_crypto c;
 	struct secx_tx_open open;
 	struct secx_tx_out out;
+	struct secx_tx_pool pool;
 	struct work_struct work;	/* pushes @out when TCP frees space */
 	struct scatterlist sg_src[SECX_TX_SRC_SG];
 	struct scatterlist sg_dst[SECX_TX_DST_SG];

@@ -13,6 +13,8 @@
  * send buffer space.
  */
 #include <linux/highmem.h>
+#include <linux/moduleparam.h>
+#include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -37,21 +39,64 @@ static void secx_tx_open_reset(struct secx_tx_open *o)
 	o->copy_len = 0;
 }
 
-/* Reuse a page TCP no longer references: fresh pages cost a clear each. */
-static int secx_tx_get_out_pages(struct sock *sk, struct secx_tx_out *out, unsigned int len)
+/*
+ * Ciphertext pages are recycled through a per-socket ring: a fresh page costs
+ * a full clear (init_on_alloc) and an allocation per 4 KiB sent.  A page is
+ * free again once TCP has dropped its references (count back to the ring's
+ * one).  Pages are handed out in ring order and TCP frees them in about the
+ * same order, so only the oldest page needs checking: if it is still busy,
+ * all younger ones are too, and the ring grows (up to tx_pool_pages).
+ */
+static uint tx_pool_pages = 512;
+module_param(tx_pool_pages, uint, 0644);
+MODULE_PARM_DESC(tx_pool_pages, "Ciphertext pages each socket may keep for reuse");
+
+static struct page *secx_tx_page(struct sock *sk, struct secx_tx_pool *pool)
+{
+	struct page *page;
+
+	if (pool->n) {
+		page = pool->pages[pool->next];
+		if (page_ref_count(page) == 1) {
+			pool->next = (pool->next + 1) % pool->n;
+			get_page(page);
+			return page;
+		}
+	}
+	page = alloc_page(sk->sk_allocation);
+	if (!page || !pool->pages || pool->n >= pool->cap)
+		return page;
+	/* the newest page goes just before the oldest, keeping ring order */
+	memmove(&pool->pages[pool->next + 1], &pool->pages[pool->next],
+		(pool->n - pool->next) * sizeof(*pool->pages));
+	pool->pages[pool->next] = page;
+	pool->n++;
+	pool->next = (pool->next + 1) % pool->n;
+	get_page(page);
+	return page;
+}
+
+static void secx_tx_put_out_pages(struct secx_tx_out *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < SECX_TX_PAGES; i++) {
+		if (out->pages[i])
+			put_page(out->pages[i]);
+		out->pages[i] = NULL;
+	}
+}
+
+static int secx_tx_get_out_pages(struct sock *sk, struct secx_tx *tx, unsigned int len)
 {
 	unsigned int i;
 
 	for (i = 0; i < DIV_ROUND_UP(len, PAGE_SIZE); i++) {
-		struct page *page = out->pages[i];
-
-		if (page && page_ref_count(page) == 1)
-			continue;
-		if (page)
-			put_page(page);
-		out->pages[i] = alloc_page(sk->sk_allocation);
-		if (!out->pages[i])
+		tx->out.pages[i] = secx_tx_page(sk, &tx->pool);
+		if (!tx->out.pages[i]) {
+			secx_tx_put_out_pages(&tx->out);
 			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -115,7 +160,7 @@ static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type, int ctl_
 		tx->err = -EKEYEXPIRED;
 		return tx->err;
 	}
-	err = secx_tx_get_out_pages(sk, &tx->out, total);
+	err = secx_tx_get_out_pages(sk, tx, total);
 	if (err)
 		return err;
 
@@ -178,6 +223,7 @@ static int secx_tx_push(struct sock *sk, struct secx_tx *tx, int flags)
 	}
 	out->len = 0;
 	out->sent = 0;
+	secx_tx_put_out_pages(out);
 	return 0;
 }
 
@@ -571,6 +617,9 @@ int secx_tx_init(struct sock *sk, struct secx_ctx *ctx)
 	tx->open.copybuf = kmalloc(SECX_MAX_DATA, GFP_KERNEL);
 	if (!tx->open.copybuf)
 		return -ENOMEM;
+	tx->pool.cap = READ_ONCE(tx_pool_pages);
+	tx->pool.pages = kvcalloc(tx->pool.cap, sizeof(*tx->pool.pages), GFP_KERNEL);
+	/* without a ring every record simply gets fresh pages */
 	INIT_WORK(&tx->work, secx_tx_work);
 	secx_rekey_tx_init(sk, tx);
 
@@ -593,9 +642,10 @@ void secx_tx_release(struct sock *sk, struct secx_ctx *ctx)
 		return;
 	cancel_work_sync(&tx->work);
 	secx_tx_open_reset(&tx->open);
-	for (i = 0; i < SECX_TX_PAGES; i++)
-		if (tx->out.pages[i])
-			put_page(tx->out.pages[i]);
+	secx_tx_put_out_pages(&tx->out);
+	for (i = 0; i < tx->pool.n; i++)
+		put_page(tx->pool.pages[i]);
+	kvfree(tx->pool.pages);
 	kfree_sensitive(tx->open.copybuf);
 	secx_crypto_free(&tx->c);
 	memzero_explicit(tx->pad, sizeof(tx->pad));
