@@ -59,7 +59,7 @@ while [ "$rep" -le "$reps" ]; do
 			echo "secx-run rep=$rep tag=$tag size=$s name=$name"
 			# shellcheck disable=SC2086
 			$bench $args $check --file "/tmp/data.$s" --name "$name" --tag "$tag" \
-				--timeout $((60 + s / 131072)) </dev/null || rc=1
+				--timeout $((${check:+-30} + 60 + s / 131072)) </dev/null || rc=1
 			tag=$((tag + 1))
 		done
 	done <"$cases"

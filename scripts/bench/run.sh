@@ -93,7 +93,9 @@ cases=$out/cases
 	echo "alg-aes128-16k|--proto alg --suite aes128gcm --wsize 16384"
 	echo "alg-aes128-64k|--proto alg --suite aes128gcm --wsize 65536"
 	echo "veth-tcp-sendfile|--net veth --proto tcp"
-	echo "veth-ktls-aes128gcm-sendfile|--net veth --proto ktls --suite aes128gcm"
+	# tls.ko's sendfile() over veth hangs on 6.1 (1 vCPU: every run; 2: about
+	# 1 in 4; see benchmarks.rst): a kernel bug CI cannot fix, so not in --quick.
+	[ "$quick" = 1 ] || echo "veth-ktls-aes128gcm-sendfile|--net veth --proto ktls --suite aes128gcm"
 	echo "veth-ossl-aes128gcm|--net veth --proto ossl --suite aes128gcm"
 	echo "veth-secx-aes128gcm-sendfile|--net veth --proto secx --suite aes128gcm"
 	for p in ktls secx; do
