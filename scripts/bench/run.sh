@@ -7,9 +7,9 @@
 #                        [--isizes BIG,SMALL] [--metric both|wall|insn]
 #                        [--quick] [--no-build] [--kmod REV] [--out DIR]
 #
-#   --size MIB        file size of the wall-clock run (default 24)
+#   --size MIB        file size of the wall-clock run (default 8)
 #   --isizes B,S      the two file sizes (MiB) of the instruction run; the
-#                     per-GiB figures are the slope between them (default 16,4)
+#                     per-GiB figures are the slope between them (default 8,2)
 #   --reps N          interleaved repetitions per boot (default 3)
 #   --quick           CI smoke test: tiny files, 1 rep, every case checked
 #                     for byte count and content; non-zero exit on failure
@@ -25,7 +25,7 @@ set -euo pipefail
 cmdline="scripts/bench/run.sh $*"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-size=24 isizes=16,4 reps=3 series=6.1 quick=0 build=1 metric=both kmod_rev=
+size=8 isizes=8,2 reps=3 series=6.1 quick=0 build=1 metric=both kmod_rev=
 out=$top/build/bench
 bin=$top/build/bench	# scripts/bench/Makefile's output
 while [ $# -gt 0 ]; do
