@@ -5,21 +5,24 @@
 #   3. host unit tests (make -C userspace check)
 #   4. the selftests and end-to-end scripts inside a VM on every guest kernel
 #      (6.1 with ->sendpage, 6.12 without)
+#   5. the benchmark still runs end to end (scripts/bench/run.sh --quick:
+#      tiny files, every case's bytes checked; counted as one test)
 # Each VM run also fails on any kernel BUG/WARNING/Oops/leak/unexpected taint
 # and if secx.ko cannot be unloaded afterwards (scripts/vm/check-log.sh).
 #
-#   scripts/test-all.sh [--kernels "6.1 6.12"] [--no-lint] [--no-host]
+#   scripts/test-all.sh [--kernels "6.1 6.12"] [--no-lint] [--no-host] [--no-bench]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-series="6.1 6.12" lint=1 host=1
+series="6.1 6.12" lint=1 host=1 bench=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) series=$2; shift 2 ;;
 	--no-lint) lint=0; shift ;;
 	--no-host) host=0; shift ;;
-	*) echo "usage: $0 [--kernels LIST] [--no-lint] [--no-host]" >&2; exit 2 ;;
+	--no-bench) bench=0; shift ;;
+	*) echo "usage: $0 [--kernels LIST] [--no-lint] [--no-host] [--no-bench]" >&2; exit 2 ;;
 	esac
 done
 
@@ -89,6 +92,18 @@ for k in $series; do
 		fail=$((fail + 1))
 	fi
 done
+
+if [ "$bench" = 1 ]; then
+	step "benchmark smoke test (scripts/bench/run.sh --quick)"
+	if scripts/bench/run.sh --quick >build/bench-quick.out 2>&1; then
+		echo "ok - benchmark runs (every case transferred and checked)"
+		pass=$((pass + 1))
+	else
+		tail -n 30 build/bench-quick.out
+		echo "not ok - benchmark quick run failed; see build/bench-quick.out"
+		fail=$((fail + 1))
+	fi
+fi
 
 echo
 if [ "$skip" -gt 0 ]; then

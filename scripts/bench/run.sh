@@ -14,6 +14,7 @@
 #   --quick           CI smoke test: tiny files, 1 rep, every case checked
 #                     for byte count and content; non-zero exit on failure
 #   --no-build        use the binaries and secx.ko as they are
+#   --only REGEX      run only the cases whose names match (grep -E)
 #   --kmod REV        measure secx.ko built from git revision REV (e.g. HEAD)
 #                     instead of the working tree's kmod/
 #
@@ -25,7 +26,7 @@ set -euo pipefail
 cmdline="scripts/bench/run.sh $*"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-size=8 isizes=8,2 reps=3 series=6.1 quick=0 build=1 metric=both kmod_rev=
+size=8 isizes=8,2 reps=3 series=6.1 quick=0 build=1 metric=both kmod_rev= only=
 out=$top/build/bench
 bin=$top/build/bench	# scripts/bench/Makefile's output
 while [ $# -gt 0 ]; do
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--no-build) build=0; shift ;;
 	--kmod) kmod_rev=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -104,6 +106,10 @@ cases=$out/cases
 		done
 	done
 } >"$cases"
+if [ -n "$only" ]; then
+	grep -E "^($only)\|" "$cases" >"$cases.only" || { echo "run.sh: no case matches $only" >&2; exit 2; }
+	mv "$cases.only" "$cases"
+fi
 
 files=(-f "$bin/secx-bench:/secx/bin/secx-bench"
        -f "$here/guest-bench.sh:/secx/bench/guest-bench.sh"
