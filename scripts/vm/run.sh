@@ -10,7 +10,8 @@
 # within TIMEOUT seconds, secx.ko cannot be unloaded afterwards, or the guest
 # kernel log shows a BUG, WARNING, Oops, leak report or an unexpected taint.
 # Guest output is printed as it comes; the full serial log is kept in
-# $SECX_VM_LOG (default build/vm/last-<kernel>.log).
+# $SECX_VM_LOG (default build/vm/run-<kernel>-<pid>.log, linked from
+# build/vm/last-<kernel>.log).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +45,9 @@ ko=${ko:-$top/kmod/build/$kver/secx.ko}
 
 work=$top/build/vm
 mkdir -p "$work"
-log=${SECX_VM_LOG:-$work/last-$series.log}
+# One log per run (runs may overlap); last-<kernel>.log points at the newest.
+log=${SECX_VM_LOG:-$work/run-$series-$$.log}
+[ -n "${SECX_VM_LOG:-}" ] || ln -sfn "$(basename "$log")" "$work/last-$series.log"
 run=$(mktemp -d "$work/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 
