@@ -68,15 +68,6 @@ int secx_rx_peek(struct sock *sk, u8 *buf, unsigned int len)
 	return -EAGAIN;
 }
 
-static bool secx_rx_hdr_ok(const struct secx_suite_desc *s, const u8 *hdr, unsigned int *body)
-{
-	if (secx_hdr_decode(hdr, secx_suite_min_body(s), secx_suite_max_body(s), body))
-		return false;
-	/* CBC: IV, whole blocks, then the MAC */
-	return s->kind != SECX_KIND_CBC_HMAC ||
-	       !((*body - SECX_CBC_IV_LEN - s->tag_len) % SECX_CBC_BLOCK);
-}
-
 /* Is the rest of the current record already in the TCP queue? */
 static bool secx_rx_record_queued(struct sock *sk, struct secx_rx *rx)
 {
@@ -90,7 +81,7 @@ static bool secx_rx_record_queued(struct sock *sk, struct secx_rx *rx)
 	memcpy(hdr, rx->buf, rx->have);
 	if (secx_rx_peek(sk, hdr + rx->have, SECX_HDR_LEN - rx->have))
 		return false;
-	if (!secx_rx_hdr_ok(rx->c.suite, hdr, &body))
+	if (secx_suite_check_header(rx->c.suite, hdr, &body))
 		return true;	/* let the reader report it */
 	return rx->have + inq >= SECX_HDR_LEN + body;
 }
@@ -226,22 +217,6 @@ static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type, unsig
 	return secx_rx_abort(sk, ctx, -EBADMSG, true);
 }
 
-static int secx_rx_hdr_errno(const struct secx_suite_desc *s, const u8 *hdr)
-{
-	unsigned int body;
-	int why = secx_hdr_decode(hdr, secx_suite_min_body(s), secx_suite_max_body(s), &body);
-
-	switch (why) {
-	case SECX_HDR_BAD_VERSION:
-	case SECX_HDR_BAD_FLAGS:
-		return -EPROTO;
-	case SECX_HDR_TOO_LONG:
-		return -EMSGSIZE;
-	default:
-		return -EBADMSG;
-	}
-}
-
 /*
  * Take the next record off TCP if it is all there.  Returns 1 when a record
  * was consumed, 0 when more bytes are needed, or a (sticky) negative errno.
@@ -259,9 +234,10 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 			return secx_rx_abort(sk, ctx, err, true);
 		if (rx->have < SECX_HDR_LEN)
 			return 0;
-		if (!secx_rx_hdr_ok(s, rx->buf, &body)) {
+		err = secx_suite_check_header(s, rx->buf, &body);
+		if (err) {
 			secx_stat_inc(sk, SECX_STAT_PROTOCOL_ERRORS);
-			return secx_rx_abort(sk, ctx, secx_rx_hdr_errno(s, rx->buf), true);
+			return secx_rx_abort(sk, ctx, err, true);
 		}
 		rx->need = SECX_HDR_LEN + body;
 	}

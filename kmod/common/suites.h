@@ -8,6 +8,12 @@
 
 #include "wire.h"
 
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#else
+#include <errno.h>
+#endif
+
 enum secx_suite_kind {
 	SECX_KIND_AEAD,		/* nonce = iv ^ seq, AAD = header */
 	SECX_KIND_CBC_HMAC,	/* random IV, MAC(seq || header || IV || ct) */
@@ -86,6 +92,32 @@ static inline unsigned int secx_suite_min_body(const struct secx_suite_desc *s)
 static inline unsigned int secx_suite_max_body(const struct secx_suite_desc *s)
 {
 	return secx_suite_body_len(s, SECX_MAX_DATA);
+}
+
+/*
+ * Check a received header against the limits of suite @s: 0 with the body
+ * length in *@body, or the negative errno protocol.rst gives the receiver
+ * (bad version or flags: EPROTO; too long: EMSGSIZE; too short, or a CBC
+ * body that is not IV + whole blocks + MAC: EBADMSG).
+ */
+static inline int secx_suite_check_header(const struct secx_suite_desc *s,
+					  const u8 hdr[SECX_HDR_LEN], unsigned int *body)
+{
+	switch (secx_hdr_decode(hdr, secx_suite_min_body(s), secx_suite_max_body(s), body)) {
+	case SECX_HDR_OK:
+		break;
+	case SECX_HDR_BAD_VERSION:
+	case SECX_HDR_BAD_FLAGS:
+		return -EPROTO;
+	case SECX_HDR_TOO_LONG:
+		return -EMSGSIZE;
+	default:
+		return -EBADMSG;
+	}
+	if (s->kind == SECX_KIND_CBC_HMAC &&
+	    (*body - SECX_CBC_IV_LEN - s->tag_len) % SECX_CBC_BLOCK)
+		return -EBADMSG;
+	return 0;
 }
 
 #endif /* SECX_COMMON_SUITES_H */

@@ -330,23 +330,13 @@ int secx_rec_check_header(const struct secx_rec_state *st, const uint8_t *hdr,
 {
 	const struct secx_suite_desc *s = st->suite;
 	unsigned int body = 0;
+	int err;
 
 	if (!s)
 		return -EINVAL;
-	switch (secx_hdr_decode(hdr, secx_suite_min_body(s), secx_suite_max_body(s), &body)) {
-	case SECX_HDR_OK:
-		break;
-	case SECX_HDR_BAD_VERSION:
-	case SECX_HDR_BAD_FLAGS:
-		return -EPROTO;
-	case SECX_HDR_TOO_LONG:
-		return -EMSGSIZE;
-	default:
-		return -EBADMSG;
-	}
-	if (s->kind == SECX_KIND_CBC_HMAC &&
-	    (body - SECX_CBC_IV_LEN - s->tag_len) % SECX_CBC_BLOCK)
-		return -EBADMSG;
+	err = secx_suite_check_header(s, hdr, &body);
+	if (err)
+		return err;
 	*rec_len = SECX_HDR_LEN + body;
 	return 0;
 }
