@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +27,6 @@ struct opts {
 	int force, json, quiet;
 };
 
-static char err_line[1024];
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err_line, sizeof(err_line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", xf_prog, err_line);
-	return -1;
-}
 
 /* Body into the temporary file, hashing as it comes. */
 static int recv_body(int sock, struct xf_store *st, const struct xf_header *h,
@@ -58,13 +44,13 @@ static int recv_body(int sock, struct xf_store *st, const struct xf_header *h,
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			return fail("receiving '%s': %s", h->name, n ? xf_io_error(errno) :
+			return xf_fail("receiving '%s': %s", h->name, n ? xf_io_error(errno) :
 				    "the sender closed the connection mid-file");
 		}
 		EVP_DigestUpdate(md, buf, (size_t)n);
 		if (write(st->fd, buf, (size_t)n) != n) {
-			fail("writing '%s' in %s: %s", h->name, st->dir, strerror(errno));
-			xf_send_reply(sock, XF_IO_ERROR, err_line);
+			xf_fail("writing '%s' in %s: %s", h->name, st->dir, strerror(errno));
+			xf_send_reply(sock, XF_IO_ERROR, xf_err);
 			return -1;
 		}
 		done += (uint64_t)n;
@@ -81,11 +67,11 @@ static int check_hash(int sock, EVP_MD_CTX *md, const struct xf_header *h,
 
 	EVP_DigestFinal_ex(md, mine, NULL);
 	if (xf_read_full(sock, theirs, sizeof(theirs)))
-		return fail("receiving the SHA-256 of '%s': %s", h->name, xf_io_error(errno));
+		return xf_fail("receiving the SHA-256 of '%s': %s", h->name, xf_io_error(errno));
 	xf_hex(r->sha256, mine, sizeof(mine));
 	if (CRYPTO_memcmp(mine, theirs, sizeof(mine))) {
-		fail("SHA-256 mismatch for '%s': file discarded", h->name);
-		xf_send_reply(sock, XF_BAD_HASH, err_line);
+		xf_fail("SHA-256 mismatch for '%s': file discarded", h->name);
+		xf_send_reply(sock, XF_BAD_HASH, xf_err);
 		return -1;
 	}
 	return 0;
@@ -101,12 +87,12 @@ static int recv_one(int sock, struct xf_store *st, uint8_t *buf, int progress,
 	int ret = -1;
 
 	if (xf_recv_header(sock, &h)) {
-		fail("receiving a file header: %s", errno == EMSGSIZE ? "name too long" :
+		xf_fail("receiving a file header: %s", errno == EMSGSIZE ? "name too long" :
 		     xf_io_error(errno));
 		goto out;
 	}
 	if (xf_store_check(st, &h, why, sizeof(why)) || xf_store_open(st, &h, why, sizeof(why))) {
-		fail("%s", why);
+		xf_fail("%s", why);
 		xf_send_reply(sock, XF_REFUSED, why);
 		goto out;
 	}
@@ -114,12 +100,12 @@ static int recv_one(int sock, struct xf_store *st, uint8_t *buf, int progress,
 	    recv_body(sock, st, &h, md, buf, progress) || check_hash(sock, md, &h, r))
 		goto out;
 	if (xf_store_commit(st, &h, why, sizeof(why))) {
-		fail("%s", why);
+		xf_fail("%s", why);
 		xf_send_reply(sock, XF_IO_ERROR, why);
 		goto out;
 	}
 	if (xf_send_reply(sock, XF_OK, "")) {
-		fail("confirming '%s': %s", h.name, xf_io_error(errno));
+		xf_fail("confirming '%s': %s", h.name, xf_io_error(errno));
 		goto out;
 	}
 	snprintf(r->name, sizeof(r->name), "%s", h.name);
@@ -140,11 +126,11 @@ static int session(int sock, struct xf_store *st, const struct opts *o, struct x
 	double t0 = xf_now();
 
 	if (!buf)
-		return fail("out of memory");
+		return xf_fail("out of memory");
 	for (;;) {
 		r = xf_read_full(sock, &type, 1);
 		if (r) {
-			fail("the sender stopped before the end of the transfer%s%s",
+			xf_fail("the sender stopped before the end of the transfer%s%s",
 			     r < 0 ? ": " : "", r < 0 ? xf_io_error(errno) : "");
 			break;
 		}
@@ -153,7 +139,7 @@ static int session(int sock, struct xf_store *st, const struct opts *o, struct x
 			break;
 		}
 		if (type != XF_FILE || rep->n_files == MAX_FILES) {
-			fail("unexpected transfer message 0x%02x from the sender", type);
+			xf_fail("unexpected transfer message 0x%02x from the sender", type);
 			break;
 		}
 		if (recv_one(sock, st, buf, progress, &rep->files[rep->n_files]))
@@ -173,11 +159,11 @@ static int serve(const struct opts *o, struct secx_cfg *cfg, struct xf_report *r
 
 	st.dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st.dirfd < 0)
-		return fail("cannot open directory %s: %s", o->dir, strerror(errno));
+		return xf_fail("cannot open directory %s: %s", o->dir, strerror(errno));
 	xf_store_install_cleanup(&st);
 	lfd = secx_tcp_listen(o->bind, o->port);
 	if (lfd < 0) {
-		fail("%s", secx_strerror());
+		xf_fail("%s", secx_strerror());
 		goto out;
 	}
 	secx_sock_name(lfd, 0, name, sizeof(name));
@@ -186,9 +172,9 @@ static int serve(const struct opts *o, struct secx_cfg *cfg, struct xf_report *r
 	sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	close(lfd);
 	if (sock < 0)
-		fail("accept: %s", strerror(errno));
+		xf_fail("accept: %s", strerror(errno));
 	else if (secx_server(sock, cfg))
-		fail("%s", secx_strerror());
+		xf_fail("%s", secx_strerror());
 	else {
 		xf_nodelay(sock);
 		ret = session(sock, &st, o, rep);
@@ -207,7 +193,7 @@ static int parse(int argc, char **argv, struct opts *o, struct secx_cfg *cfg)
 	for (i = 1; i < argc; i++) {
 		r = secx_cli_auth_opt(cfg, argc, argv, &i);
 		if (r < 0)
-			return fail("%s", secx_strerror());
+			return xf_fail("%s", secx_strerror());
 		if (r)
 			continue;
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc)
@@ -221,16 +207,16 @@ static int parse(int argc, char **argv, struct opts *o, struct secx_cfg *cfg)
 		else if (!strcmp(argv[i], "--quiet"))
 			o->quiet = 1;
 		else if (argv[i][0] == '-')
-			return fail("unknown or incomplete option '%s' (see --help)", argv[i]);
+			return xf_fail("unknown or incomplete option '%s' (see --help)", argv[i]);
 		else if (!o->port)
 			o->port = argv[i];
 		else
-			return fail("unexpected argument '%s'", argv[i]);
+			return xf_fail("unexpected argument '%s'", argv[i]);
 	}
 	if (!o->port)
-		return fail("missing PORT (see --help)");
+		return xf_fail("missing PORT (see --help)");
 	if (secx_cli_auth_finish(cfg, 1))
-		return fail("%s", secx_strerror());
+		return xf_fail("%s", secx_strerror());
 	return 0;
 }
 
@@ -254,7 +240,7 @@ int main(int argc, char **argv)
 	if (!rep.files)
 		return 1;
 	r = serve(&o, &cfg, &rep);
-	rep.error = r ? err_line : NULL;
+	rep.error = r ? xf_err : NULL;
 	if (!o.quiet || o.json)
 		xf_report(&rep, o.json);
 	free(rep.files);

@@ -1,8 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* The end-of-run summary: one line on stderr, or one JSON object on stdout. */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "xfer.h"
+
+char xf_err[1024];
+
+int xf_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(xf_err, sizeof(xf_err), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", xf_prog, xf_err);
+	return -1;
+}
 
 void xf_hex(char *out, const uint8_t *in, size_t n)
 {

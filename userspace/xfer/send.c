@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +29,6 @@ struct src {
 };
 
 static int quiet, json;
-static char err_line[1024];
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err_line, sizeof(err_line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", xf_prog, err_line);
-	return -1;
-}
 
 static void usage(FILE *f)
 {
@@ -60,9 +46,9 @@ static int open_sources(struct src *s, int n)
 	for (i = 0; i < n; i++) {
 		s[i].fd = open(s[i].path, O_RDONLY | O_CLOEXEC);
 		if (s[i].fd < 0 || fstat(s[i].fd, &st))
-			return fail("cannot open %s: %s", s[i].path, strerror(errno));
+			return xf_fail("cannot open %s: %s", s[i].path, strerror(errno));
 		if (!S_ISREG(st.st_mode))
-			return fail("%s is not a regular file", s[i].path);
+			return xf_fail("%s is not a regular file", s[i].path);
 		snprintf(tmp, sizeof(tmp), "%s", s[i].path);
 		snprintf(s[i].h.name, sizeof(s[i].h.name), "%s", basename(tmp));
 		s[i].h.name_len = strlen(s[i].h.name);
@@ -85,15 +71,15 @@ static int send_body(int sock, struct src *s, EVP_MD_CTX *md, uint8_t *buf)
 		chunk = s->h.size - (uint64_t)off < XF_CHUNK ? s->h.size - (uint64_t)off : XF_CHUNK;
 		n = pread(s->fd, buf, chunk, off);
 		if (n != (ssize_t)chunk)
-			return fail("%s changed size while being sent", s->path);
+			return xf_fail("%s changed size while being sent", s->path);
 		EVP_DigestUpdate(md, buf, chunk);
 		end = off + (off_t)chunk;
 		while (off < end) {
 			n = sendfile(sock, s->fd, &off, (size_t)(end - off));
 			if (n < 0 && errno != EINTR)
-				return fail("sending %s: %s", s->path, xf_io_error(errno));
+				return xf_fail("sending %s: %s", s->path, xf_io_error(errno));
 			if (n == 0)
-				return fail("%s changed size while being sent", s->path);
+				return xf_fail("%s changed size while being sent", s->path);
 		}
 		xf_progress_update(&p, (uint64_t)off);
 	}
@@ -107,10 +93,10 @@ static int expect_ok(int sock, const struct src *s, const char *stage)
 	unsigned int status;
 
 	if (xf_recv_reply(sock, &status, msg, sizeof(msg)))
-		return fail("%s: no answer from the receiver %s: %s", s->path, stage,
+		return xf_fail("%s: no answer from the receiver %s: %s", s->path, stage,
 			    xf_io_error(errno));
 	if (status != XF_OK)
-		return fail("receiver refused %s: %s", s->path, msg);
+		return xf_fail("receiver refused %s: %s", s->path, msg);
 	return 0;
 }
 
@@ -124,14 +110,14 @@ static int send_one(int sock, struct src *s, uint8_t *buf, struct xf_file_report
 	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		goto out;
 	if (xf_send_header(sock, &s->h)) {
-		fail("sending %s: %s", s->path, xf_io_error(errno));
+		xf_fail("sending %s: %s", s->path, xf_io_error(errno));
 		goto out;
 	}
 	if (expect_ok(sock, s, "before the data") || send_body(sock, s, md, buf))
 		goto out;
 	EVP_DigestFinal_ex(md, digest, NULL);
 	if (xf_write_full(sock, digest, sizeof(digest))) {
-		fail("sending %s: %s", s->path, xf_io_error(errno));
+		xf_fail("sending %s: %s", s->path, xf_io_error(errno));
 		goto out;
 	}
 	if (expect_ok(sock, s, "after the data"))
@@ -153,11 +139,11 @@ static int finish(int sock)
 	ssize_t n;
 
 	if (xf_write_full(sock, &end, 1))
-		return fail("finishing: %s", xf_io_error(errno));
+		return xf_fail("finishing: %s", xf_io_error(errno));
 	shutdown(sock, SHUT_WR);
 	n = read(sock, &b, 1);
 	if (n < 0)
-		return fail("waiting for the receiver to close: %s", xf_io_error(errno));
+		return xf_fail("waiting for the receiver to close: %s", xf_io_error(errno));
 	return 0;
 }
 
@@ -169,10 +155,10 @@ static int transfer(struct secx_cfg *cfg, struct src *srcs, int n, const char *h
 	int sock, i, ret = -1;
 
 	if (!buf)
-		return fail("out of memory");
+		return xf_fail("out of memory");
 	sock = secx_tcp_connect(host, port, cfg->timeout_ms);
 	if (sock < 0 || secx_client(sock, cfg)) {
-		fail("%s", secx_strerror());
+		xf_fail("%s", secx_strerror());
 		goto out;
 	}
 	xf_nodelay(sock);
@@ -241,7 +227,7 @@ int main(int argc, char **argv)
 		srcs[i].path = pos[i];
 	rep.files = calloc((size_t)n, sizeof(*rep.files));
 	r = open_sources(srcs, n - 2) || transfer(&cfg, srcs, n - 2, pos[n - 2], pos[n - 1], &rep);
-	rep.error = r ? err_line : NULL;
+	rep.error = r ? xf_err : NULL;
 	if (!quiet || json)
 		xf_report(&rep, json);
 	for (i = 0; i < n - 2; i++)

@@ -42,6 +42,10 @@ struct xf_file_report {
 
 /* wire.c: exact I/O on the secured socket and the message codecs */
 extern const char *xf_prog;
+
+/* The last error, as one line; xf_fail() sets it, prints it and returns -1. */
+extern char xf_err[1024];
+int xf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xf_nodelay(int fd);
 int xf_read_full(int fd, void *buf, size_t len);	/* 0, 1 on clean EOF at start, -1 */
 int xf_write_full(int fd, const void *buf, size_t len);
