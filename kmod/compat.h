@@ -17,7 +17,26 @@
 #include <crypto/aead.h>
 #include <linux/bvec.h>
 #include <linux/uio.h>
+#include <linux/version.h>
 #include <net/tcp.h>
+
+/*
+ * The probes must agree with the kernel generation, or a hook TCP still has
+ * would be left in our tables and send plaintext: ->sendpage went away in
+ * 6.5, ->splice_eof and MSG_SPLICE_PAGES came then (Debian's 6.1 has them
+ * backported next to ->sendpage, which is why versions alone cannot say).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0) && !defined(SECX_HAVE_SENDPAGE)
+#error "secx: kernel before 6.5 without a detected ->sendpage: probe.sh is wrong"
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0) && \
+	(defined(SECX_HAVE_SENDPAGE) || !defined(SECX_HAVE_SPLICE_EOF) || \
+	 !defined(SECX_HAVE_MSG_SPLICE_PAGES))
+#error "secx: 6.5+ kernel whose probed splice hooks do not match: probe.sh is wrong"
+#endif
+#if defined(SECX_HAVE_SENDPAGE) && !defined(SECX_HAVE_SENDPAGE_LOCKED)
+#error "secx: ->sendpage without ->sendpage_locked: probe.sh is wrong"
+#endif
 
 #ifndef MSG_SPLICE_PAGES
 #define MSG_SPLICE_PAGES 0

@@ -4,9 +4,9 @@
  * needs: seal and open one record.  Everything goes through the kernel
  * crypto API, so the kernel picks AES-NI/AVX/SIMD implementations.
  *
- * All calls come from process context with the socket (and for TX the
- * tx_lock) held, so one preallocated request per direction suffices; an
- * asynchronous implementation is waited for.
+ * All calls come from process context with the socket lock held, so one
+ * preallocated request per direction suffices; an asynchronous
+ * implementation is waited for.
  */
 #include <crypto/aead.h>
 #include <crypto/authenc.h>
@@ -74,12 +74,15 @@ int secx_crypto_init(struct secx_crypto *c, const struct secx_crypto_info *info)
 		goto err_free_aead;
 	}
 
-	/* With a traffic secret the kernel can derive the next keys itself. */
+	/*
+	 * With a traffic secret the kernel derives the next keys itself
+	 * (rekey.c, which instantiates the HMAC only when it needs it): refuse
+	 * now rather than fail the connection at its first key update.
+	 */
 	if (info->secret_len) {
 		snprintf(hmac_name, sizeof(hmac_name), "hmac(%s)", s->hash_alg);
-		c->hmac = crypto_alloc_shash(hmac_name, 0, 0);
-		if (IS_ERR(c->hmac)) {
-			err = PTR_ERR(c->hmac);
+		if (crypto_has_shash(hmac_name, 0, 0) <= 0) {
+			err = -ENOENT;
 			goto err_free_req;
 		}
 	}
@@ -102,8 +105,6 @@ err_clear:
 
 void secx_crypto_free(struct secx_crypto *c)
 {
-	if (!IS_ERR_OR_NULL(c->hmac))
-		crypto_free_shash(c->hmac);
 	if (c->req)
 		aead_request_free(c->req);	/* kfree_sensitive() inside */
 	if (c->aead)

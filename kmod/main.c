@@ -8,13 +8,19 @@
 
 #include "secx.h"
 
+/* Deferred frees of contexts whose socket went away without close(). */
+struct workqueue_struct *secx_wq;
+
 static int __init secx_init(void)
 {
 	int err;
 
+	secx_wq = alloc_workqueue("secx", 0, 0);
+	if (!secx_wq)
+		return -ENOMEM;
 	err = secx_proc_init();
 	if (err)
-		return err;
+		goto err_wq;
 	err = secx_nl_init();
 	if (err)
 		goto err_proc;
@@ -28,12 +34,15 @@ err_nl:
 	secx_nl_exit();
 err_proc:
 	secx_proc_exit();
+err_wq:
+	destroy_workqueue(secx_wq);
 	return err;
 }
 
 static void __exit secx_exit(void)
 {
 	secx_ulp_unregister();
+	destroy_workqueue(secx_wq);	/* waits for deferred frees */
 	secx_nl_exit();
 	secx_proc_exit();
 	/* Sockets pin the module, so nothing may be left when we get here. */

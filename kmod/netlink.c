@@ -12,6 +12,7 @@
  * read-modify-write of SET_DEFAULTS safe.  Events are built with GFP_ATOMIC
  * from whatever context the data path is in, and only when someone listens.
  */
+#include <crypto/hash.h>
 #include <linux/sock_diag.h>
 #include <net/genetlink.h>
 
@@ -60,21 +61,48 @@ static int secx_nl_reply_send(struct sk_buff *skb, void *hdr, struct genl_info *
 	return genlmsg_reply(skb, info);
 }
 
-/* A suite is usable when the crypto API can instantiate its algorithm. */
+/*
+ * A suite is usable when the crypto API can instantiate its AEAD and the
+ * HMAC of its key updates (what installing keys checks, crypto.c).  Probing
+ * instantiates crypto templates, so the answer is kept for a while: a
+ * caller polling GET_CAPS costs a bitmap read.  Commands are serialised by
+ * the genl mutex, which protects the cache.
+ */
+#define SECX_CAPS_TTL	(30 * HZ)
+
+static unsigned long secx_nl_usable_suites(void)
+{
+	static unsigned long usable, stamp;
+	static bool valid;
+	char hmac[CRYPTO_MAX_ALG_NAME];
+	unsigned int i;
+
+	if (valid && time_before(jiffies, stamp + SECX_CAPS_TTL))
+		return usable;
+	usable = 0;
+	for (i = 0; i < SECX_NUM_SUITES; i++) {
+		const struct secx_suite_desc *s = &secx_suites[i];
+
+		snprintf(hmac, sizeof(hmac), "hmac(%s)", s->hash_alg);
+		if (secx_crypto_has_aead(s->kernel_alg) && crypto_has_shash(hmac, 0, 0) > 0)
+			usable |= BIT(i);
+	}
+	stamp = jiffies;
+	valid = true;
+	return usable;
+}
+
 static int secx_nl_put_suites(struct sk_buff *skb)
 {
 	struct nlattr *nest = nla_nest_start(skb, SECX_A_SUITES);
+	unsigned long usable = secx_nl_usable_suites();
 	unsigned int i;
 
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < SECX_NUM_SUITES; i++) {
-		const struct secx_suite_desc *s = &secx_suites[i];
-
-		if (secx_crypto_has_aead(s->kernel_alg) &&
-		    nla_put_u16(skb, SECX_SUITE_A_ID, s->id))
+	for (i = 0; i < SECX_NUM_SUITES; i++)
+		if ((usable & BIT(i)) && nla_put_u16(skb, SECX_SUITE_A_ID, secx_suites[i].id))
 			return -EMSGSIZE;
-	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
@@ -268,10 +296,19 @@ static struct genl_family secx_nl_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(secx_nl_mcgrps),
 };
 
-/* One event to the listeners of @sk's namespace; dropped, never waited for. */
+/* A socket may emit this many events per second (burst: twice as many). */
+#define SECX_EVENT_RATE		16
+#define SECX_EVENT_BURST	32
+
+/*
+ * One event to the listeners of @sk's namespace; dropped, never waited for.
+ * A peer controls how often events happen (key updates), so each socket
+ * has an event budget; what is over it is dropped and counted.
+ */
 static void secx_nl_event(struct sock *sk, u32 type, u32 dir, u32 epoch, int err)
 {
 	size_t size = 4 * nla_total_size(sizeof(u32)) + nla_total_size_64bit(sizeof(u64));
+	struct secx_ctx *ctx = secx_get_ctx(sk);
 	struct net *net = sock_net(sk);
 	struct sk_buff *skb;
 	u32 cookie[2];
@@ -279,6 +316,10 @@ static void secx_nl_event(struct sock *sk, u32 type, u32 dir, u32 epoch, int err
 
 	if (!genl_has_listeners(&secx_nl_family, net, SECX_NL_MCGRP_EVENTS))
 		return;
+	if (ctx && !secx_bucket_take(&ctx->events, SECX_EVENT_RATE, SECX_EVENT_BURST)) {
+		secx_stat_inc(sk, SECX_STAT_EVENTS_DROPPED);
+		return;
+	}
 	skb = genlmsg_new(size, GFP_ATOMIC);
 	if (!skb)
 		return;

@@ -38,6 +38,18 @@ static uint rekey_seconds = 3600;
 module_param(rekey_seconds, uint, 0644);
 MODULE_PARM_DESC(rekey_seconds, "Default TX time budget per key of new netns, seconds (0: none)");
 
+/*
+ * Key updates are cheap for whoever asks for them and cost the receiver
+ * three HKDF runs and a setkey.  A peer may send one per data record it
+ * sends (that is what the tightest budgets produce) plus a few per second;
+ * beyond that the connection fails with EPROTO (protocol.rst "Key update").
+ * The application may ask SECX_KEY_UPDATE_RATE times per second.
+ */
+#define SECX_RX_UPDATE_RATE	32
+#define SECX_RX_UPDATE_BURST	64
+#define SECX_KEY_UPDATE_RATE	8
+#define SECX_KEY_UPDATE_BURST	16
+
 static int secx_hkdf_expand_label(struct crypto_shash *hmac, const u8 *secret,
 				  unsigned int secret_len, const char *label,
 				  u8 *out, unsigned int out_len)
@@ -74,23 +86,36 @@ static int secx_hkdf_expand_label(struct crypto_shash *hmac, const u8 *secret,
 	return err;
 }
 
-/* Move @c to the next epoch: secret, key and iv, all derived in place. */
+/*
+ * Move @c to the next epoch: secret, key and iv, all derived in place.  The
+ * HMAC is instantiated only here: key updates are rare, and an idle socket
+ * should not carry two hash transforms (crypto.c checked at install time
+ * that the algorithm exists).
+ */
 int secx_rekey_next(struct secx_crypto *c)
 {
 	const struct secx_suite_desc *s = c->suite;
 	u8 next[SECX_MAX_SECRET_LEN], key[SECX_MAX_KEY_LEN], iv[SECX_IV_LEN];
+	char name[CRYPTO_MAX_ALG_NAME];
+	struct crypto_shash *hmac;
 	int err;
 
+	might_sleep();
 	if (!c->secret_len)
 		return -ENOKEY;
-	err = secx_hkdf_expand_label(c->hmac, c->secret, c->secret_len, SECX_LABEL_UPDATE,
+	snprintf(name, sizeof(name), "hmac(%s)", s->hash_alg);
+	hmac = crypto_alloc_shash(name, 0, 0);
+	if (IS_ERR(hmac))
+		return PTR_ERR(hmac);
+	err = secx_hkdf_expand_label(hmac, c->secret, c->secret_len, SECX_LABEL_UPDATE,
 				     next, c->secret_len);
 	if (!err)
-		err = secx_hkdf_expand_label(c->hmac, next, c->secret_len, SECX_LABEL_KEY,
+		err = secx_hkdf_expand_label(hmac, next, c->secret_len, SECX_LABEL_KEY,
 					     key, secx_suite_key_len(s));
 	if (!err)
-		err = secx_hkdf_expand_label(c->hmac, next, c->secret_len, SECX_LABEL_IV,
+		err = secx_hkdf_expand_label(hmac, next, c->secret_len, SECX_LABEL_IV,
 					     iv, SECX_IV_LEN);
+	crypto_free_shash(hmac);
 	if (!err)
 		err = secx_crypto_setkey(c, key);
 	if (!err) {
@@ -136,7 +161,19 @@ void secx_rekey_tx_account(struct secx_tx *tx, unsigned int data_len)
 	tx->key_bytes += data_len;
 }
 
-/* Must the next record be preceded by a KEY_UPDATE? */
+/* The suite's usage limit: leave room for one record and the KEY_UPDATE. */
+bool secx_rekey_tx_hard_due(const struct secx_tx *tx)
+{
+	const struct secx_crypto *c = &tx->c;
+
+	return c->secret_len &&
+	       (c->key_records + 2 >= c->suite->max_records || c->seq >= U64_MAX - 2);
+}
+
+/*
+ * Must the next record be preceded by a KEY_UPDATE?  Asked once per data
+ * record, so budgets never cause more than one update per data record.
+ */
 bool secx_rekey_tx_due(const struct secx_tx *tx)
 {
 	const struct secx_crypto *c = &tx->c;
@@ -144,10 +181,7 @@ bool secx_rekey_tx_due(const struct secx_tx *tx)
 
 	if (!c->secret_len)
 		return false;
-	if (tx->update_pending)
-		return true;
-	/* Hard: leave room for this record and the KEY_UPDATE itself. */
-	if (c->key_records + 2 >= c->suite->max_records || c->seq >= U64_MAX - 2)
+	if (tx->update_pending || secx_rekey_tx_hard_due(tx))
 		return true;
 	/* Soft: a key protects at most @records records, its update included. */
 	if (l->records && c->key_records + 1 >= l->records)
@@ -173,19 +207,44 @@ int secx_rekey_tx_switch(struct sock *sk, struct secx_tx *tx)
 	return 0;
 }
 
+/* May the application ask for another key update now (SECX_KEY_UPDATE)? */
+bool secx_rekey_local_allowed(struct secx_tx *tx)
+{
+	return secx_bucket_take(&tx->local_updates, SECX_KEY_UPDATE_RATE, SECX_KEY_UPDATE_BURST);
+}
+
+/* Is the peer within its key update allowance (see SECX_RX_UPDATE_RATE)? */
+static bool secx_rekey_rx_allowed(struct secx_ctx *ctx)
+{
+	u64 records = ctx->rx.records;
+
+	/* one token per data record received since the last update */
+	secx_bucket_credit(&ctx->rx_updates, records - ctx->rx_updates_records,
+			   SECX_RX_UPDATE_BURST);
+	ctx->rx_updates_records = records;
+	return secx_bucket_take(&ctx->rx_updates, SECX_RX_UPDATE_RATE, SECX_RX_UPDATE_BURST);
+}
+
 /* A valid KEY_UPDATE arrived: the next record uses the next key. */
 int secx_rekey_rx_update(struct sock *sk, struct secx_ctx *ctx, u8 flags)
 {
-	int err = secx_rekey_next(&ctx->rx.c);
+	int err;
 
+	sock_owned_by_me(sk);
+	if (!secx_rekey_rx_allowed(ctx)) {
+		secx_stat_inc(sk, SECX_STAT_RX_KEY_UPDATE_FLOODS);
+		return -EPROTO;
+	}
+	err = secx_rekey_next(&ctx->rx.c);
 	if (err)
 		return err;
 	secx_stat_inc(sk, SECX_STAT_RX_REKEYS);
 	secx_nl_notify_rekey(sk, SECX_DIR_RX, ctx->rx.c.epoch);
 	/* Answer a request once; an answer (bit 0 clear) is never answered. */
 	if ((flags & SECX_KU_FLAG_REQUEST) && ctx->tx_conf && ctx->tx.c.secret_len) {
+		/* answered once, however many requests arrive before it goes */
 		WRITE_ONCE(ctx->tx.update_pending, true);
-		schedule_work(&ctx->tx.work);
+		secx_tx_kick(ctx);
 	}
 	return 0;
 }

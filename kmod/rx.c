@@ -211,7 +211,9 @@ static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type, unsig
 		int err = secx_rekey_rx_update(sk, ctx, flags);
 
 		/* without a secret we cannot follow the peer: fail closed */
-		return err ? secx_rx_abort(sk, ctx, err == -ENOKEY ? -ENOKEY : -EIO, true) : 1;
+		if (err && err != -ENOKEY && err != -EPROTO)
+			err = -EIO;
+		return err ? secx_rx_abort(sk, ctx, err, true) : 1;
 	}
 	secx_stat_inc(sk, SECX_STAT_PROTOCOL_ERRORS);
 	return secx_rx_abort(sk, ctx, -EBADMSG, true);

@@ -39,7 +39,6 @@ struct secx_crypto {
 	const struct secx_suite_desc *suite;
 	struct crypto_aead *aead;
 	struct aead_request *req;
-	struct crypto_shash *hmac;	/* HKDF for key updates, if a secret */
 	u8 iv[SECX_IV_LEN];
 	u8 secret[SECX_MAX_SECRET_LEN];
 	u8 secret_len;
@@ -67,22 +66,25 @@ struct secx_tx_out {
 	unsigned int sent;	/* wire bytes TCP has taken */
 };
 
-/* Ciphertext pages kept for reuse (tx.c). */
-struct secx_tx_pool {
-	struct page **pages;
+/*
+ * What a sending socket needs only while it sends (tx.c): the scatterlists
+ * of a seal and the ring of ciphertext pages kept for reuse.  Allocated at
+ * the first seal, freed when the socket has been idle for a while.
+ */
+struct secx_tx_scratch {
+	struct scatterlist sg_src[SECX_TX_SRC_SG];
+	struct scatterlist sg_dst[SECX_TX_DST_SG];
 	unsigned int n;		/* pages in the ring */
 	unsigned int cap;
 	unsigned int next;	/* oldest page handed out */
+	struct page *ring[];
 };
 
-/* One piece of data in the open record: a spliced page (referenced) or a
- * stretch of copybuf.
- */
+/* One piece of data in the open record: a page fragment we hold a reference on. */
 struct secx_tx_frag {
 	struct page *page;
 	unsigned int off;
 	unsigned int len;
-	bool ref;		/* we hold a page reference */
 };
 
 /* The open record: data collected until the record is closed (tx.c). */
@@ -90,29 +92,35 @@ struct secx_tx_open {
 	struct secx_tx_frag frags[SECX_OPEN_FRAGS];
 	unsigned int nfrags;
 	unsigned int len;		/* data bytes */
-	u8 *copybuf;			/* sendmsg data is copied here */
-	unsigned int copy_len;		/* bytes of copybuf in use */
+	unsigned int charged;		/* socket memory charged for copied data */
+};
+
+/* A token bucket (limit.c): peer- and user-triggered work is bounded. */
+struct secx_bucket {
+	u32 credit;			/* tokens x HZ */
+	unsigned long stamp;		/* jiffies of the last refill */
 };
 
 struct secx_tx {
 	struct secx_crypto c;
 	struct secx_tx_open open;
 	struct secx_tx_out out;
-	struct secx_tx_pool pool;
-	struct work_struct work;	/* pushes @out when TCP frees space */
-	struct scatterlist sg_src[SECX_TX_SRC_SG];
-	struct scatterlist sg_dst[SECX_TX_DST_SG];
+	struct secx_tx_scratch *scratch;
+	struct delayed_work work;	/* pushes @out when TCP frees space; idle check */
 	u8 type;			/* inner content type being sealed */
 	u8 pad[SECX_CBC_BLOCK];
 	u8 seqbuf[SECX_SEQ_LEN];
 	u8 iv[SECX_CBC_IV_LEN];
 	u8 ctl[1];			/* payload of a control record */
 	struct secx_rekey_limits limits;	/* soft budgets (rekey.c) */
+	struct secx_bucket local_updates;	/* SECX_KEY_UPDATE rate (rekey.c) */
 	u64 key_bytes;			/* data bytes under the current key */
 	unsigned long key_since;	/* jiffies when the key came in */
+	unsigned long last_seal;	/* jiffies of the last record sealed */
 	bool update_pending;		/* send a KEY_UPDATE before the next record */
 	bool request_peer;		/* ... asking the peer to update too */
 	bool flush_pending;		/* the open record must go out when it can */
+	bool shut_pending;		/* shutdown(): CLOSE, then FIN, when TCP has room */
 	u64 records, bytes;
 	int err;			/* sticky: every later send fails */
 	bool closed;			/* close record sealed */
@@ -146,11 +154,14 @@ struct secx_ctx {
 	struct proto *sk_proto;		/* TCP's proto, restored on close */
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
-	struct mutex tx_lock;		/* serialises senders with the tx work */
 	u8 tx_conf:1, rx_conf:1;
 	u64 id;
 	struct secx_tx tx;
 	struct secx_rx rx;
+	struct secx_bucket rx_updates;	/* the peer's KEY_UPDATEs (rekey.c) */
+	u64 rx_updates_records;		/* rx.records when last credited */
+	struct secx_bucket events;	/* netlink events of this socket */
+	struct work_struct destroy;	/* freeing without close() (ulp.c) */
 	struct rcu_head rcu;
 };
 
@@ -162,10 +173,18 @@ static inline struct secx_ctx *secx_get_ctx(const struct sock *sk)
 	return (__force void *)icsk->icsk_ulp_data;
 }
 
+/* main.c */
+extern struct workqueue_struct *secx_wq;
+
+/* limit.c */
+bool secx_bucket_take(struct secx_bucket *b, u32 rate, u32 burst);
+void secx_bucket_credit(struct secx_bucket *b, u64 tokens, u32 burst);
+
 /* ulp.c */
 int secx_ulp_register(void);
 void secx_ulp_unregister(void);
 void secx_ulp_update_prot(struct sock *sk, struct secx_ctx *ctx);
+void secx_ulp_base_shutdown(struct sock *sk, int how);
 extern atomic_t secx_live_ctx;
 
 /* sockopt.c */
@@ -192,9 +211,12 @@ void secx_tx_release(struct sock *sk, struct secx_ctx *ctx);
 int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int secx_tx_sendpage(struct sock *sk, struct page *page, int offset, size_t size, int flags);
 void secx_tx_splice_eof(struct socket *sock);
-void secx_tx_shutdown(struct sock *sk, int how);
-void secx_tx_close(struct sock *sk, struct secx_ctx *ctx, long timeout);
+bool secx_tx_shutdown(struct sock *sk, int how);
+void secx_tx_close(struct sock *sk, struct secx_ctx *ctx);
 void secx_tx_write_space(struct sock *sk);
+void secx_tx_kick(struct secx_ctx *ctx);
+void secx_tx_stop(struct secx_ctx *ctx);
+void secx_tx_drop_open(struct sock *sk, struct secx_ctx *ctx);
 
 /* rx.c */
 int secx_rx_init(struct sock *sk, struct secx_ctx *ctx);
@@ -223,6 +245,8 @@ void secx_rekey_tx_init(struct sock *sk, struct secx_tx *tx);
 void secx_rekey_net_init(struct secx_rekey_limits *l);
 void secx_rekey_tx_account(struct secx_tx *tx, unsigned int data_len);
 bool secx_rekey_tx_due(const struct secx_tx *tx);
+bool secx_rekey_tx_hard_due(const struct secx_tx *tx);
+bool secx_rekey_local_allowed(struct secx_tx *tx);
 int __must_check secx_rekey_tx_switch(struct sock *sk, struct secx_tx *tx);
 int __must_check secx_rekey_rx_update(struct sock *sk, struct secx_ctx *ctx, u8 flags);
 int secx_rekey_set_limits(struct secx_tx *tx, sockptr_t optval, unsigned int optlen);

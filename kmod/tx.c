@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Transmit path.  Data from sendmsg() is copied into the open record;
- * data from sendfile()/splice (->sendpage on 6.1, sendmsg(MSG_SPLICE_PAGES)
- * on 6.5+) is referenced, not copied.  When a record closes it is sealed
- * out of place into pages we own (protocol.rst "Record layer") and those
- * pages are handed to TCP by reference.  One sealed record at a time waits
- * in tx->out; it must be fully taken by TCP before the next is sealed, which
- * keeps records whole and in order on the wire.
+ * Transmit path.  Data from sendmsg() is copied into the socket's page
+ * fragment (as TCP does), data from sendfile()/splice (->sendpage on 6.1,
+ * sendmsg(MSG_SPLICE_PAGES) on 6.5+) is referenced; either way the open
+ * record is a list of page fragments.  When a record closes it is sealed out
+ * of place into ciphertext pages we own (protocol.rst "Record layer") and
+ * those pages are handed to TCP by reference.  One sealed record at a time
+ * waits in tx->out; it must be fully taken by TCP before the next is sealed,
+ * which keeps records whole and in order on the wire.
  *
- * Locking: ctx->tx_lock, then the socket lock, around every entry point and
- * the work item, because TCP may drop the socket lock while it waits for
- * send buffer space.
+ * Locking: the socket lock alone.  Every step (add data, seal, hand bytes to
+ * TCP) is done with the socket owned and leaves tx in a consistent state;
+ * TCP is only ever called with MSG_DONTWAIT, and waiting for send space
+ * happens here, in secx_tx_wait(), with the socket lock released and no
+ * other lock held.  After a wait everything is re-checked, so a concurrent
+ * shutdown(), close of the peer, key update or second sender is seen.  Two
+ * concurrent senders may interleave at a wait, exactly as on plain TCP.
+ * The work item takes the socket lock, never waits for space, and re-arms
+ * itself instead.
  */
 #include <linux/highmem.h>
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/tcp.h>
@@ -24,20 +32,10 @@
 #include "secx.h"
 #include "compat.h"
 
-/* How long close()/shutdown() wait for TCP to take the last records. */
+/* How long close() waits for TCP to take the last records (and SO_SNDTIMEO). */
 #define SECX_FLUSH_TIMEOUT	(10 * HZ)
-
-static void secx_tx_open_reset(struct secx_tx_open *o)
-{
-	unsigned int i;
-
-	for (i = 0; i < o->nfrags; i++)
-		if (o->frags[i].ref)
-			put_page(o->frags[i].page);
-	o->nfrags = 0;
-	o->len = 0;
-	o->copy_len = 0;
-}
+/* A socket that sealed nothing for this long gives its ciphertext pages back. */
+#define SECX_TX_IDLE		HZ
 
 /*
  * Ciphertext pages are recycled through a per-socket ring: a fresh page costs
@@ -45,33 +43,80 @@ static void secx_tx_open_reset(struct secx_tx_open *o)
  * free again once TCP has dropped its references (count back to the ring's
  * one).  Pages are handed out in ring order and TCP frees them in about the
  * same order, so only the oldest page needs checking: if it is still busy,
- * all younger ones are too, and the ring grows (up to tx_pool_pages).
+ * all younger ones are too, and the ring grows, up to tx_pool_pages and never
+ * beyond the socket's send buffer.  The ring is memcg-charged, and freed once
+ * the socket has been idle for SECX_TX_IDLE.
  */
 static uint tx_pool_pages = 512;
 module_param(tx_pool_pages, uint, 0644);
 MODULE_PARM_DESC(tx_pool_pages, "Ciphertext pages each socket may keep for reuse");
 
-static struct page *secx_tx_page(struct sock *sk, struct secx_tx_pool *pool)
+static gfp_t secx_tx_gfp(const struct sock *sk)
 {
+	return sk->sk_allocation | __GFP_ACCOUNT;
+}
+
+/* Scratch of a sending socket: allocated on first seal, freed when idle. */
+static struct secx_tx_scratch *secx_tx_scratch(struct sock *sk, struct secx_tx *tx)
+{
+	struct secx_tx_scratch *s = tx->scratch;
+	unsigned int cap;
+
+	if (likely(s))
+		return s;
+	cap = min_t(unsigned int, READ_ONCE(tx_pool_pages), 4096);
+	s = kvzalloc(struct_size(s, ring, cap), secx_tx_gfp(sk));
+	if (!s)
+		return NULL;
+	s->cap = cap;
+	tx->scratch = s;
+	return s;
+}
+
+static void secx_tx_scratch_free(struct sock *sk, struct secx_tx *tx)
+{
+	struct secx_tx_scratch *s = tx->scratch;
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		put_page(s->ring[i]);
+	secx_stat_add(sock_net(sk), SECX_STAT_TX_RING_PAGES, -(long)s->n);
+	kvfree(s);
+	tx->scratch = NULL;
+}
+
+/* Pages the ring may hold now: no more than the send buffer can use. */
+static unsigned int secx_tx_ring_limit(const struct sock *sk, const struct secx_tx_scratch *s)
+{
+	unsigned int sndbuf_pages = READ_ONCE(sk->sk_sndbuf) >> PAGE_SHIFT;
+
+	return min_t(unsigned int, s->cap, max_t(unsigned int, sndbuf_pages, SECX_TX_PAGES));
+}
+
+static struct page *secx_tx_page(struct sock *sk, struct secx_tx *tx)
+{
+	struct secx_tx_scratch *s = tx->scratch;
 	struct page *page;
 
-	if (pool->n) {
-		page = pool->pages[pool->next];
+	if (s->n) {
+		page = s->ring[s->next];
 		if (page_ref_count(page) == 1) {
-			pool->next = (pool->next + 1) % pool->n;
+			s->next = (s->next + 1) % s->n;
 			get_page(page);
 			return page;
 		}
 	}
-	page = alloc_page(sk->sk_allocation);
-	if (!page || !pool->pages || pool->n >= pool->cap)
+	page = alloc_page(secx_tx_gfp(sk));
+	if (!page || s->n >= secx_tx_ring_limit(sk, s))
 		return page;
 	/* the newest page goes just before the oldest, keeping ring order */
-	memmove(&pool->pages[pool->next + 1], &pool->pages[pool->next],
-		(pool->n - pool->next) * sizeof(*pool->pages));
-	pool->pages[pool->next] = page;
-	pool->n++;
-	pool->next = (pool->next + 1) % pool->n;
+	memmove(&s->ring[s->next + 1], &s->ring[s->next], (s->n - s->next) * sizeof(*s->ring));
+	s->ring[s->next] = page;
+	s->n++;
+	secx_stat_inc(sk, SECX_STAT_TX_RING_PAGES);
+	s->next = (s->next + 1) % s->n;
 	get_page(page);
 	return page;
 }
@@ -92,7 +137,7 @@ static int secx_tx_get_out_pages(struct sock *sk, struct secx_tx *tx, unsigned i
 	unsigned int i;
 
 	for (i = 0; i < DIV_ROUND_UP(len, PAGE_SIZE); i++) {
-		tx->out.pages[i] = secx_tx_page(sk, &tx->pool);
+		tx->out.pages[i] = secx_tx_page(sk, tx);
 		if (!tx->out.pages[i]) {
 			secx_tx_put_out_pages(&tx->out);
 			return -ENOMEM;
@@ -101,16 +146,30 @@ static int secx_tx_get_out_pages(struct sock *sk, struct secx_tx *tx, unsigned i
 	return 0;
 }
 
+/* Drop the open record's data and the socket memory charged for it. */
+static void secx_tx_open_reset(struct sock *sk, struct secx_tx_open *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nfrags; i++)
+		put_page(o->frags[i].page);
+	if (o->charged)
+		sk_mem_uncharge(sk, o->charged);
+	o->nfrags = 0;
+	o->len = 0;
+	o->charged = 0;
+}
+
 /*
  * Build src = [seq] aad type data... [pad] and dst = [seq] wire pages.  The
  * data is the open record's, or @ctl_len bytes of tx->ctl for a control
  * record (@ctl_len < 0: data record).
  */
-static unsigned int secx_tx_build_sg(struct secx_tx *tx, unsigned int pre, unsigned int pad,
-				     unsigned int total, int ctl_len)
+static void secx_tx_build_sg(struct secx_tx *tx, struct secx_tx_scratch *s, unsigned int pre,
+			     unsigned int pad, unsigned int total, int ctl_len)
 {
 	struct secx_tx_open *o = &tx->open;
-	struct scatterlist *src = tx->sg_src, *dst = tx->sg_dst;
+	struct scatterlist *src = s->sg_src, *dst = s->sg_dst;
 	unsigned int ns = 0, nd = 0, i;
 
 	sg_init_table(src, SECX_TX_SRC_SG);
@@ -133,12 +192,12 @@ static unsigned int secx_tx_build_sg(struct secx_tx *tx, unsigned int pre, unsig
 		sg_set_page(&dst[nd++], tx->out.pages[i],
 			    min_t(unsigned int, PAGE_SIZE, total - i * PAGE_SIZE), 0);
 	sg_mark_end(&dst[nd - 1]);
-	return ns;
 }
 
 /*
  * Seal one record of @type into tx->out: a data record from the open record,
  * or a control record carrying @ctl_len bytes of tx->ctl (@ctl_len >= 0).
+ * Needs tx->out to be empty.
  */
 static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type, int ctl_len)
 {
@@ -150,9 +209,11 @@ static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type, int ctl_
 	unsigned int body = secx_suite_body_len(s, len);
 	unsigned int total = SECX_HDR_LEN + body;
 	unsigned int pre, pad = 0, cryptlen = inner;
+	struct secx_tx_scratch *scratch;
 	u8 *wire;
 	int err;
 
+	sock_owned_by_me(sk);
 	if (WARN_ON_ONCE(tx->out.len))
 		return -EINVAL;
 	/* Never reuse a nonce: the sequence space of a key is finite. */
@@ -160,6 +221,9 @@ static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type, int ctl_
 		tx->err = -EKEYEXPIRED;
 		return tx->err;
 	}
+	scratch = secx_tx_scratch(sk, tx);
+	if (!scratch)
+		return -ENOMEM;
 	err = secx_tx_get_out_pages(sk, tx, total);
 	if (err)
 		return err;
@@ -179,44 +243,56 @@ static int secx_tx_seal(struct sock *sk, struct secx_ctx *ctx, u8 type, int ctl_
 		pre = SECX_HDR_LEN;
 		secx_nonce(tx->iv, c->iv, c->seq);
 	}
-	secx_tx_build_sg(tx, pre, pad, total, ctl_len);
+	secx_tx_build_sg(tx, scratch, pre, pad, total, ctl_len);
 
-	err = secx_crypto_seal(c, tx->sg_src, tx->sg_dst,
+	err = secx_crypto_seal(c, scratch->sg_src, scratch->sg_dst,
 			       pre + (s->kind == SECX_KIND_CBC_HMAC ? SECX_SEQ_LEN : 0),
 			       cryptlen, tx->iv);
 	if (err) {
 		/* The stream cannot continue without this record. */
+		secx_tx_put_out_pages(&tx->out);
 		tx->err = -EIO;
 		return tx->err;
 	}
 
 	secx_crypto_advance(c);
 	tx->records++;
+	tx->last_seal = jiffies;
 	if (ctl_len < 0) {
 		tx->bytes += len;
 		secx_rekey_tx_account(tx, len);
 		secx_stat_record(sock_net(sk), true, s->id, len);
-		secx_tx_open_reset(&tx->open);
+		secx_tx_open_reset(sk, &tx->open);
 		tx->flush_pending = false;
 	}
 	tx->out.len = total;
 	tx->out.sent = 0;
+	/* the idle check gives the ring back once sending stops */
+	if (!delayed_work_pending(&tx->work))
+		schedule_delayed_work(&tx->work, SECX_TX_IDLE);
 	return 0;
 }
 
-/* Hand the sealed record to TCP; keeps its place if TCP takes only part. */
-static int secx_tx_push(struct sock *sk, struct secx_tx *tx, int flags)
+/*
+ * Hand the sealed record to TCP without ever waiting in TCP.  Returns 0 when
+ * TCP took all of it (or nothing was pending), -EAGAIN when TCP is full (the
+ * rest stays in tx->out), or TCP's error.  @more: another record follows at
+ * once, so TCP may hold a partial segment.
+ */
+static int secx_tx_push(struct sock *sk, struct secx_tx *tx, bool more)
 {
 	struct secx_tx_out *out = &tx->out;
 
-	flags &= MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE;
+	sock_owned_by_me(sk);
 	while (out->sent < out->len) {
 		unsigned int idx = out->sent / PAGE_SIZE, off = out->sent % PAGE_SIZE;
 		unsigned int n = min_t(unsigned int, PAGE_SIZE - off, out->len - out->sent);
-		int more = out->sent + n < out->len ? MSG_MORE | MSG_SENDPAGE_NOTLAST : 0;
+		int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
 		int ret;
 
-		ret = secx_tcp_send_page(sk, out->pages[idx], off, n, flags | more);
+		if (more || out->sent + n < out->len)
+			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		ret = secx_tcp_send_page(sk, out->pages[idx], off, n, flags);
 		if (ret <= 0)
 			return ret ? ret : -EAGAIN;
 		out->sent += ret;
@@ -227,16 +303,75 @@ static int secx_tx_push(struct sock *sk, struct secx_tx *tx, int flags)
 	return 0;
 }
 
+/* Stop waiting for send space: the send side cannot make progress. */
+static bool secx_tx_stopped(const struct sock *sk, const struct secx_tx *tx)
+{
+	return READ_ONCE(sk->sk_err) || (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
+	       READ_ONCE(tx->err) || READ_ONCE(tx->shut_pending);
+}
+
 /*
- * Send a KEY_UPDATE and switch keys if a budget says so (rekey.c decides).
- * Returns 0 once nothing more is due and the update is with TCP.
+ * Wait, with the socket lock released, until TCP has send space again or
+ * the send side can no longer make progress.  Like sk_stream_wait_memory(),
+ * plus the secx reasons to stop: a fatal error or a pending shutdown.  When
+ * TCP refused although it had space (memory pressure), back off briefly.
  */
-static int secx_tx_update_if_due(struct sock *sk, struct secx_ctx *ctx, int flags)
+static int secx_tx_wait(struct sock *sk, struct secx_tx *tx, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	bool pressure = sk_stream_memory_free(sk);
+	int err = 0;
+
+	sock_owned_by_me(sk);
+	might_sleep();
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+		if (secx_tx_stopped(sk, tx)) {
+			err = -EPIPE;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		if (!pressure && sk_stream_memory_free(sk))
+			break;
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		sk->sk_write_pending++;
+		if (pressure) {
+			long nap = min_t(long, *timeo, get_random_u32_below(HZ / 5) + 2);
+			long left = nap;
+
+			sk_wait_event(sk, &left, secx_tx_stopped(sk, tx), &wait);
+			if (*timeo != MAX_SCHEDULE_TIMEOUT)
+				*timeo -= nap - left;
+			sk->sk_write_pending--;
+			break;		/* try TCP again */
+		}
+		sk_wait_event(sk, timeo, secx_tx_stopped(sk, tx) || sk_stream_memory_free(sk),
+			      &wait);
+		sk->sk_write_pending--;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/*
+ * Seal a KEY_UPDATE and switch keys if a budget or a request says so
+ * (rekey.c decides).  @data_follows: a data record is sealed right after,
+ * so the update may wait in TCP for it; otherwise it is pushed at once.
+ */
+static int secx_tx_update_if_due(struct sock *sk, struct secx_ctx *ctx, bool data_follows)
 {
 	struct secx_tx *tx = &ctx->tx;
 	int err;
 
-	if (!secx_rekey_tx_due(tx))
+	if (tx->out.len || !secx_rekey_tx_due(tx))
 		return 0;
 	tx->ctl[0] = tx->request_peer ? SECX_KU_FLAG_REQUEST : 0;
 	err = secx_tx_seal(sk, ctx, SECX_RT_KEY_UPDATE, 1);
@@ -249,29 +384,40 @@ static int secx_tx_update_if_due(struct sock *sk, struct secx_ctx *ctx, int flag
 		tx->err = -EIO;
 		return tx->err;
 	}
-	return secx_tx_push(sk, tx, flags | MSG_MORE);
+	return secx_tx_push(sk, tx, data_follows);
 }
 
-/* Close the open record when it is full or nothing more is coming now. */
-static int secx_tx_maybe_seal(struct sock *sk, struct secx_ctx *ctx, bool more, int flags)
+/*
+ * Move the stream forward as far as TCP allows now: the pending record, a
+ * due key update, and the open record if @seal_open or it is full.
+ * Returns 0 when everything asked for is with TCP, -EAGAIN when TCP is full,
+ * -ENOMEM when a page could not be had, or a fatal error.  @more: the caller
+ * has more data right away.
+ */
+static int secx_tx_advance(struct sock *sk, struct secx_ctx *ctx, bool seal_open, bool more)
 {
-	struct secx_tx_open *o = &ctx->tx.open;
+	struct secx_tx *tx = &ctx->tx;
+	struct secx_tx_open *o = &tx->open;
+	bool full = o->len >= SECX_MAX_DATA || o->nfrags >= SECX_OPEN_FRAGS;
+	bool will_seal = o->len && (seal_open || full);
 	int err;
 
-	if (!o->len)
+	err = secx_tx_push(sk, tx, more || will_seal || tx->update_pending);
+	if (err)
+		return err;
+	if (tx->update_pending) {
+		err = secx_tx_update_if_due(sk, ctx, will_seal);
+		if (err)
+			return err;
+	}
+	if (!will_seal)
 		return 0;
-	if (more && o->len < SECX_MAX_DATA && o->nfrags < SECX_OPEN_FRAGS)
-		return 0;
-	err = secx_tx_update_if_due(sk, ctx, flags);
+	err = secx_tx_update_if_due(sk, ctx, true);
 	if (!err)
 		err = secx_tx_seal(sk, ctx, SECX_RT_DATA, -1);
-	if (err) {
-		/* the work item sends this record once TCP has room */
-		if (!more)
-			ctx->tx.flush_pending = true;
-		return err;
-	}
-	return secx_tx_push(sk, &ctx->tx, flags | (more ? MSG_MORE : 0));
+	if (!err)
+		err = secx_tx_push(sk, tx, more);
+	return err;
 }
 
 static unsigned int secx_tx_room(const struct secx_tx_open *o)
@@ -279,89 +425,106 @@ static unsigned int secx_tx_room(const struct secx_tx_open *o)
 	return SECX_MAX_DATA - o->len;
 }
 
-/* Append @n bytes just written at copybuf + copy_len as data. */
-static void secx_tx_add_copied(struct secx_tx_open *o, unsigned int n)
+/*
+ * Add @n bytes at @page + @off to the open record, holding a page reference;
+ * extends the last fragment when the bytes continue it.  Returns false when
+ * no fragment slot is left.
+ */
+static bool secx_tx_add_frag(struct secx_tx_open *o, struct page *page, unsigned int off,
+			     unsigned int n)
 {
-	u8 *start = o->copybuf + o->copy_len;
-	struct secx_tx_frag *last = o->nfrags ? &o->frags[o->nfrags - 1] : NULL;
+	struct secx_tx_frag *last;
 
-	if (last && !last->ref &&
-	    page_address(last->page) + last->off + last->len == start) {
-		last->len += n;
-	} else {
-		o->frags[o->nfrags++] = (struct secx_tx_frag) {
-			.page = virt_to_page(start), .off = offset_in_page(start), .len = n,
-		};
+	if (o->nfrags) {
+		last = &o->frags[o->nfrags - 1];
+		if (last->page == page && last->off + last->len == off) {
+			last->len += n;
+			o->len += n;
+			return true;
+		}
 	}
-	o->copy_len += n;
+	if (o->nfrags >= SECX_OPEN_FRAGS)
+		return false;
+	get_page(page);
+	o->frags[o->nfrags++] = (struct secx_tx_frag) { .page = page, .off = off, .len = n };
 	o->len += n;
+	return true;
 }
 
-static bool secx_tx_can_add_frag(const struct secx_tx_open *o)
+/* Would @n more bytes from the page fragment fit in the open record now? */
+static bool secx_tx_can_copy(const struct secx_tx_open *o, const struct page_frag *pfrag)
 {
-	/* The last slot stays free for copied data, so a record always closes. */
-	return o->nfrags < SECX_OPEN_FRAGS - 1;
-}
-
-/* Copied data can go in a new slot or extend a copied stretch at the end. */
-static bool secx_tx_can_copy(const struct secx_tx_open *o)
-{
-	const struct secx_tx_frag *last = &o->frags[o->nfrags - 1];
+	const struct secx_tx_frag *last;
 
 	if (o->nfrags < SECX_OPEN_FRAGS)
 		return true;
-	return !last->ref &&
-	       page_address(last->page) + last->off + last->len == o->copybuf + o->copy_len;
+	last = &o->frags[SECX_OPEN_FRAGS - 1];
+	return last->page == pfrag->page && last->off + last->len == pfrag->offset;
 }
 
-static int secx_tx_add_from_iter(struct secx_tx_open *o, struct iov_iter *from, size_t len)
+/*
+ * Copy up to @len bytes from @from (or @src_page) into the socket's page
+ * fragment and append them to the open record, charged to the socket.
+ * Returns bytes taken (0: the record must close first) or -ENOMEM.
+ */
+static int secx_tx_copy(struct sock *sk, struct secx_tx_open *o, struct iov_iter *from,
+			struct page *src_page, size_t src_off, size_t len)
 {
-	unsigned int n = min_t(size_t, len, secx_tx_room(o));
+	struct page_frag *pfrag = sk_page_frag(sk);
+	unsigned int n;
 
-	if (!secx_tx_can_copy(o))
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOMEM;
+	if (!secx_tx_can_copy(o, pfrag))
 		return 0;
-	if (copy_from_iter(o->copybuf + o->copy_len, n, from) != n)
-		return -EFAULT;
-	secx_tx_add_copied(o, n);
+	n = min_t(size_t, len, secx_tx_room(o));
+	n = min_t(unsigned int, n, pfrag->size - pfrag->offset);
+	if (!sk_wmem_schedule(sk, n))
+		return -ENOMEM;
+	/* frag pages are compound and never highmem here: address them whole */
+	if (from) {
+		if (copy_from_iter(page_address(pfrag->page) + pfrag->offset, n, from) != n)
+			return -EFAULT;
+	} else {
+		memcpy_from_page(page_address(pfrag->page) + pfrag->offset, src_page, src_off, n);
+	}
+	if (WARN_ON_ONCE(!secx_tx_add_frag(o, pfrag->page, pfrag->offset, n)))
+		return -EINVAL;
+	sk_mem_charge(sk, n);
+	o->charged += n;
+	pfrag->offset += n;
 	return n;
 }
 
 /* Add part of a page by reference (or by copy when it cannot be pinned). */
-static unsigned int secx_tx_add_page(struct secx_tx_open *o, struct page *page,
-				     size_t off, size_t len)
+static int secx_tx_add_page(struct sock *sk, struct secx_tx_open *o, struct page *page,
+			    size_t off, size_t len)
 {
 	unsigned int n = min_t(size_t, len, secx_tx_room(o));
 
-	if (!secx_tx_can_add_frag(o) || !sendpage_ok(page)) {
-		if (!secx_tx_can_copy(o))
-			return 0;
-		memcpy_from_page(o->copybuf + o->copy_len, page, off, n);
-		secx_tx_add_copied(o, n);
-		return n;
-	}
-	get_page(page);
-	o->frags[o->nfrags++] = (struct secx_tx_frag) {
-		.page = page, .off = off, .len = n, .ref = true,
-	};
-	o->len += n;
+	/* the last slot stays free for copied data, so a record always closes */
+	if (o->nfrags >= SECX_OPEN_FRAGS - 1 || !sendpage_ok(page))
+		return secx_tx_copy(sk, o, NULL, page, off, n);
+	if (!secx_tx_add_frag(o, page, off, n))
+		return 0;
 	return n;
 }
 
 /* MSG_SPLICE_PAGES (6.5+): the iterator holds page cache pages. */
-static int secx_tx_add_spliced(struct secx_tx_open *o, struct iov_iter *from)
+static int secx_tx_add_spliced(struct sock *sk, struct secx_tx_open *o, struct iov_iter *from)
 {
 	struct page *page, **pages = &page;
 	size_t off;
 	ssize_t got;
-	unsigned int n;
+	int n;
 
 	got = iov_iter_get_pages2(from, pages, secx_tx_room(o), 1, &off);
 	if (got <= 0)
 		return got ? got : -EFAULT;
-	n = secx_tx_add_page(o, page, off, got);
+	n = secx_tx_add_page(sk, o, page, off, got);
 	put_page(page);
 	if (n < got)
-		iov_iter_revert(from, got - n);
+		iov_iter_revert(from, got - max(n, 0));
 	return n;
 }
 
@@ -369,20 +532,36 @@ static int secx_tx_check(struct sock *sk, struct secx_ctx *ctx)
 {
 	if (ctx->tx.err)
 		return ctx->tx.err;
-	if (ctx->tx.closed || (sk->sk_shutdown & SEND_SHUTDOWN))
+	if (ctx->tx.closed || ctx->tx.shut_pending || (sk->sk_shutdown & SEND_SHUTDOWN))
 		return -EPIPE;
 	return 0;
+}
+
+/*
+ * After an error: wait for space (blocking callers) and say whether to try
+ * again.  -ENOMEM is treated like a full send buffer, as TCP does.
+ */
+static int secx_tx_wait_or_fail(struct sock *sk, struct secx_ctx *ctx, int err, long *timeo)
+{
+	if (err != -EAGAIN && err != -ENOMEM)
+		return err;
+	if (err == -ENOMEM && !*timeo)
+		/* nobody waits: retry the flush later */
+		mod_delayed_work(system_wq, &ctx->tx.work, HZ / 10);
+	return secx_tx_wait(sk, &ctx->tx, timeo);
 }
 
 static int secx_tx_finish_call(struct sock *sk, struct secx_ctx *ctx, int copied, int err,
 			       int flags)
 {
-	/* A record TCP could not take yet goes out when space frees up. */
-	if (ctx->tx.out.len)
-		schedule_work(&ctx->tx.work);
+	struct secx_tx *tx = &ctx->tx;
+
+	/* What TCP could not take yet goes out when space frees up. */
+	if (tx->out.len || (tx->flush_pending && tx->open.len))
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	/* A fatal error loses what was accepted but not sealed: say so. */
-	if (ctx->tx.err)
-		return ctx->tx.err;
+	if (tx->err)
+		return tx->err;
 	if (copied)
 		return copied;
 	if (err == -EPIPE)
@@ -390,39 +569,72 @@ static int secx_tx_finish_call(struct sock *sk, struct secx_ctx *ctx, int copied
 	return err;
 }
 
-static int secx_tx_do_sendmsg(struct sock *sk, struct secx_ctx *ctx, struct msghdr *msg,
-			      int flags)
+/*
+ * The send loop shared by sendmsg and sendpage: add data with @add until
+ * @size bytes are in, sealing and pushing full records; @eor closes the last
+ * record.  Returns bytes accepted or an error.
+ */
+static int secx_tx_send_loop(struct sock *sk, struct secx_ctx *ctx, int flags, size_t size,
+			     bool eor,
+			     int (*add)(struct sock *sk, struct secx_tx_open *o, void *arg,
+					size_t left),
+			     void *arg)
 {
-	struct secx_tx_open *o = &ctx->tx.open;
-	bool eor = !(flags & MSG_MORE) || (flags & MSG_EOR);
-	int copied = 0, err;
+	struct secx_tx *tx = &ctx->tx;
+	long timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	size_t copied = 0;
+	int err;
 
-	err = secx_tx_check(sk, ctx);
-	if (!err)
-		err = secx_tx_push(sk, &ctx->tx, flags);
-	while (!err && msg_data_left(msg)) {
+	sock_owned_by_me(sk);
+	for (;;) {
+		bool more = copied < size || !eor;
 		int n;
 
-		if (flags & MSG_SPLICE_PAGES)
-			n = secx_tx_add_spliced(o, &msg->msg_iter);
-		else
-			n = secx_tx_add_from_iter(o, &msg->msg_iter, msg_data_left(msg));
-		if (n < 0) {
-			err = n;
+		err = secx_tx_check(sk, ctx);
+		if (err)
 			break;
+		/* the pending record, a due update, a full open record first */
+		err = secx_tx_advance(sk, ctx, false, more);
+		if (!err && copied < size) {
+			n = add(sk, &tx->open, arg, size - copied);
+			if (n > 0) {
+				copied += n;
+				continue;
+			}
+			/* 0: no fragment slot left: close the record, then go on */
+			err = n ? n : secx_tx_advance(sk, ctx, true, true);
+			if (!err)
+				continue;
+		} else if (!err) {
+			if (eor)
+				err = secx_tx_advance(sk, ctx, true, false);
+			if (!err)
+				break;
 		}
-		copied += n;
-		err = secx_tx_maybe_seal(sk, ctx, msg_data_left(msg) || !eor, flags);
+		err = secx_tx_wait_or_fail(sk, ctx, err, &timeo);
+		if (err)
+			break;
 	}
-	if (!err && eor)
-		err = secx_tx_maybe_seal(sk, ctx, false, flags);
+	if (err && eor && tx->open.len)
+		/* the work item seals this record once TCP has room */
+		tx->flush_pending = true;
 	return secx_tx_finish_call(sk, ctx, copied, err, flags);
+}
+
+static int secx_tx_add_msg(struct sock *sk, struct secx_tx_open *o, void *arg, size_t left)
+{
+	struct msghdr *msg = arg;
+
+	if (msg->msg_flags & MSG_SPLICE_PAGES)
+		return secx_tx_add_spliced(sk, o, &msg->msg_iter);
+	return secx_tx_copy(sk, o, &msg->msg_iter, NULL, 0, left);
 }
 
 int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct secx_ctx *ctx = secx_get_ctx(sk);
 	int flags = msg->msg_flags;
+	bool eor = !(flags & MSG_MORE) || (flags & MSG_EOR);
 	int ret;
 
 	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | MSG_CMSG_COMPAT |
@@ -432,44 +644,52 @@ int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (msg->msg_controllen)
 		return -EINVAL;
 
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
-	ret = secx_tx_do_sendmsg(sk, ctx, msg, flags);
+	ret = secx_tx_send_loop(sk, ctx, flags, msg_data_left(msg), eor, secx_tx_add_msg, msg);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
 	return ret;
 }
 
 #ifdef SECX_HAVE_SENDPAGE
+struct secx_tx_page_arg {
+	struct page *page;
+	size_t off;
+};
+
+static int secx_tx_add_one_page(struct sock *sk, struct secx_tx_open *o, void *arg,
+				size_t left)
+{
+	struct secx_tx_page_arg *p = arg;
+	int n = secx_tx_add_page(sk, o, p->page, p->off, left);
+
+	if (n > 0)
+		p->off += n;
+	return n;
+}
+
 /* 6.1 sendfile()/splice: one page (fragment) per call. */
 int secx_tx_sendpage(struct sock *sk, struct page *page, int offset, size_t size, int flags)
 {
 	struct secx_ctx *ctx = secx_get_ctx(sk);
-	int copied = 0, err;
+	struct secx_tx_page_arg arg = { .page = page, .off = offset };
+	int ret;
 
 	if (flags & ~(MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL | MSG_SENDPAGE_NOTLAST |
 		      MSG_SENDPAGE_NOPOLICY))
 		return -EOPNOTSUPP;
 
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
-	err = secx_tx_check(sk, ctx);
-	if (!err)
-		err = secx_tx_push(sk, &ctx->tx, flags);
-	while (!err && size) {
-		unsigned int n = secx_tx_add_page(&ctx->tx.open, page, offset, size);
-
-		offset += n;
-		size -= n;
-		copied += n;
-		err = secx_tx_maybe_seal(sk, ctx, size || secx_flags_more(flags), flags);
-	}
-	err = secx_tx_finish_call(sk, ctx, copied, err, flags);
+	ret = secx_tx_send_loop(sk, ctx, flags, size, !secx_flags_more(flags),
+				secx_tx_add_one_page, &arg);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
-	return err;
+	return ret;
 }
 #endif
+
+static int secx_tx_add_nothing(struct sock *sk, struct secx_tx_open *o, void *arg, size_t left)
+{
+	return 0;
+}
 
 /* The splice ended early: close the record it left open. */
 void secx_tx_splice_eof(struct socket *sock)
@@ -477,107 +697,190 @@ void secx_tx_splice_eof(struct socket *sock)
 	struct sock *sk = sock->sk;
 	struct secx_ctx *ctx = secx_get_ctx(sk);
 	int flags = (sock->file && (sock->file->f_flags & O_NONBLOCK)) ? MSG_DONTWAIT : 0;
-	int err;
 
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
-	err = secx_tx_check(sk, ctx);
-	if (!err)
-		err = secx_tx_push(sk, &ctx->tx, flags);
-	if (!err)
-		err = secx_tx_maybe_seal(sk, ctx, false, flags);
-	secx_tx_finish_call(sk, ctx, 0, err, flags);
+	if (ctx->tx.open.len || ctx->tx.out.len)
+		secx_tx_send_loop(sk, ctx, flags, 0, true, secx_tx_add_nothing, NULL);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
 }
 
 /*
- * Seal what is open, then the close record, and wait (bounded) for TCP to
- * take them: the peer must see a clean end, not a truncated stream.
+ * Move the close sequence forward without waiting: what is open, then the
+ * CLOSE record (protocol.rst "Closing").  A budget that runs out at the
+ * CLOSE does not cost a key update: only the hard limit forces one here.
+ * Returns 0 once CLOSE is with TCP, -EAGAIN while TCP is full, or an error.
  */
-static void secx_tx_finish(struct sock *sk, struct secx_ctx *ctx)
+static int secx_tx_close_step(struct sock *sk, struct secx_ctx *ctx)
 {
-	long saved = sk->sk_sndtimeo;
+	struct secx_tx *tx = &ctx->tx;
 	int err;
 
-	if (ctx->tx.closed || ctx->tx.err || sk->sk_err ||
-	    (sk->sk_shutdown & SEND_SHUTDOWN) ||
-	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
-		return;
-
-	WRITE_ONCE(sk->sk_sndtimeo, min_t(long, saved, SECX_FLUSH_TIMEOUT));
-	err = secx_tx_push(sk, &ctx->tx, MSG_NOSIGNAL);
-	if (!err)
-		err = secx_tx_maybe_seal(sk, ctx, false, MSG_NOSIGNAL);
-	if (!err)
-		err = secx_tx_update_if_due(sk, ctx, MSG_NOSIGNAL);
-	if (!err)
-		err = secx_tx_seal(sk, ctx, SECX_RT_CLOSE, 0);
-	if (!err) {
-		ctx->tx.closed = true;
-		secx_stat_inc(sk, SECX_STAT_CLOSE_SENT);
-		err = secx_tx_push(sk, &ctx->tx, MSG_NOSIGNAL);
-	}
-	WRITE_ONCE(sk->sk_sndtimeo, saved);
+	sock_owned_by_me(sk);
+	if (tx->closed)
+		return secx_tx_push(sk, tx, false);
+	err = secx_tx_advance(sk, ctx, true, true);
 	if (err)
-		net_dbg_ratelimited("secx: ctx %llu: close record not sent: %d\n", ctx->id, err);
+		return err;
+	if (secx_crypto_exhausted(&tx->c) || secx_rekey_tx_hard_due(tx)) {
+		tx->update_pending = true;
+		err = secx_tx_update_if_due(sk, ctx, true);
+		if (err)
+			return err;
+		err = secx_tx_push(sk, tx, true);
+		if (err)
+			return err;
+	}
+	err = secx_tx_seal(sk, ctx, SECX_RT_CLOSE, 0);
+	if (err)
+		return err;
+	tx->closed = true;
+	secx_stat_inc(sk, SECX_STAT_CLOSE_SENT);
+	return secx_tx_push(sk, tx, false);
 }
 
-void secx_tx_shutdown(struct sock *sk, int how)
+/* Can this socket still end its record stream cleanly? */
+static bool secx_tx_can_close(struct sock *sk, struct secx_ctx *ctx)
+{
+	return !ctx->tx.err && !sk->sk_err && !(sk->sk_shutdown & SEND_SHUTDOWN) &&
+	       ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT));
+}
+
+/*
+ * shutdown(SHUT_WR or SHUT_RDWR): never waits.  Senders (also those blocked
+ * in another thread) fail with EPIPE from now on.  The open record and the
+ * CLOSE record go to TCP now if TCP has room, followed by TCP's FIN; if not,
+ * the work item sends them, and the FIN, as soon as TCP has room, just as
+ * TCP itself queues a FIN behind unsent data.  Returns true when the caller
+ * may let TCP shut down the send side now.
+ */
+bool secx_tx_shutdown(struct sock *sk, int how)
 {
 	struct secx_ctx *ctx = secx_get_ctx(sk);
+	struct secx_tx *tx = &ctx->tx;
+	bool now = true;
+	int err;
 
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
-	secx_tx_finish(sk, ctx);
+	if (tx->shut_pending) {
+		now = false;
+	} else if (secx_tx_can_close(sk, ctx)) {
+		err = secx_tx_close_step(sk, ctx);
+		if (err == -EAGAIN || err == -ENOMEM) {
+			WRITE_ONCE(tx->shut_pending, true);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			if (err == -ENOMEM)
+				mod_delayed_work(system_wq, &tx->work, HZ / 10);
+			now = false;
+		} else if (err) {
+			net_dbg_ratelimited("secx: ctx %llu: close record not sent: %d\n",
+					    ctx->id, err);
+		}
+	}
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
-}
-
-/* Called from close with tx_lock and the socket lock held. */
-void secx_tx_close(struct sock *sk, struct secx_ctx *ctx, long timeout)
-{
-	secx_tx_finish(sk, ctx);
-	/* Whatever TCP did not take now is dropped with the socket. */
-	ctx->tx.out.len = 0;
-	ctx->tx.out.sent = 0;
+	/*
+	 * Wake senders blocked in secx_tx_wait() (they return EPIPE): TCP's
+	 * write_space wakes nobody while the buffer is full, a state change
+	 * wakes every waiter.
+	 */
+	if (!now) {
+		sk->sk_state_change(sk);
+		mod_delayed_work(system_wq, &tx->work, 0);
+	}
+	return now;
 }
 
 /*
- * Deferred sending: the rest of a sealed record once TCP has room, a key
- * update the peer asked for, an open record whose sender has returned.
+ * close(): the peer must see a clean end, not a truncated stream, so wait
+ * for TCP to take the last records, at most SO_SNDTIMEO and
+ * SECX_FLUSH_TIMEOUT, or the linger time.  SO_LINGER {on, 0} is an abortive
+ * close: nothing is sent and nothing waited for (TCP sends a reset).
+ * Called with the socket lock held; no other thread can send any more.
+ */
+void secx_tx_close(struct sock *sk, struct secx_ctx *ctx)
+{
+	struct secx_tx *tx = &ctx->tx;
+	long timeo = min_t(long, sk->sk_sndtimeo, SECX_FLUSH_TIMEOUT);
+	int err;
+
+	sock_owned_by_me(sk);
+	if (sock_flag(sk, SOCK_LINGER)) {
+		if (!sk->sk_lingertime)
+			goto drop;
+		timeo = min_t(long, timeo, sk->sk_lingertime);
+	}
+	if (!tx->closed && !tx->shut_pending && !secx_tx_can_close(sk, ctx))
+		goto drop;
+	tx->shut_pending = false;
+	for (;;) {
+		err = secx_tx_close_step(sk, ctx);
+		if (err != -EAGAIN && err != -ENOMEM)
+			break;
+		err = secx_tx_wait(sk, tx, &timeo);
+		if (err)
+			break;
+	}
+	if (err)
+		net_dbg_ratelimited("secx: ctx %llu: close record not sent: %d\n", ctx->id, err);
+drop:
+	/* Whatever TCP did not take now is dropped with the socket. */
+	secx_tx_open_reset(sk, &tx->open);
+	tx->out.len = 0;
+	tx->out.sent = 0;
+}
+
+/*
+ * Deferred sending, never waiting: the rest of a sealed record once TCP has
+ * room, a key update the peer asked for, an open record whose sender has
+ * returned, a pending shutdown; and giving the ring back when idle.
  */
 static void secx_tx_work(struct work_struct *work)
 {
-	struct secx_ctx *ctx = container_of(work, struct secx_ctx, tx.work);
+	struct secx_ctx *ctx = container_of(to_delayed_work(work), struct secx_ctx, tx.work);
 	struct secx_tx *tx = &ctx->tx;
 	struct sock *sk = ctx->sk;
-	int flags = MSG_DONTWAIT | MSG_NOSIGNAL, err;
+	bool fin = false;
+	int err = 0;
 
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
-	if (tx->err || tx->closed || !secx_get_ctx(sk))
+	if (!secx_get_ctx(sk) || !ctx->tx_conf)
 		goto out;
-	err = secx_tx_push(sk, tx, flags);
-	/* budgets are checked before the next record; only requests are urgent */
-	if (!err && tx->update_pending)
-		err = secx_tx_update_if_due(sk, ctx, flags);
-	if (!err && tx->flush_pending)
-		secx_tx_maybe_seal(sk, ctx, false, flags);
+	if (!tx->err && tx->shut_pending) {
+		err = secx_tx_close_step(sk, ctx);
+		if (err != -EAGAIN && err != -ENOMEM)
+			tx->shut_pending = false;
+		/* CLOSE is with TCP: now TCP's half of shutdown(), the FIN */
+		fin = !err;
+	} else if (!tx->err && !tx->closed) {
+		err = secx_tx_advance(sk, ctx, tx->flush_pending, false);
+	}
+	if (err == -ENOMEM)
+		mod_delayed_work(system_wq, &tx->work, HZ / 10);
+	else if (err == -EAGAIN)
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+
+	if (tx->scratch && !tx->out.len) {
+		if (time_after_eq(jiffies, tx->last_seal + SECX_TX_IDLE))
+			secx_tx_scratch_free(sk, tx);
+		else if (!delayed_work_pending(&tx->work))
+			schedule_delayed_work(&tx->work, SECX_TX_IDLE);
+	}
 out:
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
+	/* close() cancels this work before the socket is orphaned */
+	if (fin)
+		secx_ulp_base_shutdown(sk, SHUT_WR);
 }
 
 /* SECX_KEY_UPDATE: update the TX key now, optionally asking the peer to. */
 int secx_tx_key_update(struct sock *sk, struct secx_ctx *ctx, u32 flags)
 {
 	struct secx_tx *tx = &ctx->tx;
+	struct socket *sock = sk->sk_socket;
+	long timeo = sock_sndtimeo(sk, sock && sock->file && (sock->file->f_flags & O_NONBLOCK));
 	int err;
 
 	if (!flags || (flags & ~(SECX_KU_TX | SECX_KU_REQUEST_PEER)))
 		return -EINVAL;
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
 	if (!ctx->tx_conf) {
 		err = -EINVAL;
@@ -588,16 +891,31 @@ int secx_tx_key_update(struct sock *sk, struct secx_ctx *ctx, u32 flags)
 		goto out;
 	}
 	err = secx_tx_check(sk, ctx);
-	if (!err)
-		err = secx_tx_push(sk, tx, 0);
-	if (!err) {
-		tx->update_pending = true;
-		tx->request_peer = !!(flags & SECX_KU_REQUEST_PEER);
-		err = secx_tx_update_if_due(sk, ctx, 0);
+	if (err)
+		goto out;
+	if (!secx_rekey_local_allowed(tx)) {
+		err = -EBUSY;
+		goto out;
+	}
+	tx->update_pending = true;
+	tx->request_peer |= !!(flags & SECX_KU_REQUEST_PEER);
+	/* the update follows what was sent before it: wait (bounded) for that */
+	for (;;) {
+		err = secx_tx_advance(sk, ctx, false, false);
+		if (!err && tx->update_pending)
+			err = -EAGAIN;
+		if (!err)
+			break;
+		err = secx_tx_wait_or_fail(sk, ctx, err, &timeo);
+		if (err)
+			break;
+	}
+	if (err == -EAGAIN && tx->update_pending) {
+		/* still queued: it goes out before the next record */
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	}
 out:
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
 	return err;
 }
 
@@ -605,22 +923,31 @@ void secx_tx_write_space(struct sock *sk)
 {
 	struct secx_ctx *ctx = secx_get_ctx(sk);
 
-	if (ctx && READ_ONCE(ctx->tx.out.len))
-		schedule_work(&ctx->tx.work);
+	if (unlikely(!ctx)) {
+		/* detached under us: TCP's own callback is back */
+		void (*write_space)(struct sock *sk) = READ_ONCE(sk->sk_write_space);
+
+		if (write_space != secx_tx_write_space)
+			write_space(sk);
+		return;
+	}
+	if (READ_ONCE(ctx->tx.out.len) || READ_ONCE(ctx->tx.shut_pending) ||
+	    READ_ONCE(ctx->tx.flush_pending) || READ_ONCE(ctx->tx.update_pending))
+		mod_delayed_work(system_wq, &ctx->tx.work, 0);
 	ctx->saved_write_space(sk);
+}
+
+/* Schedule the work item now (a key update the peer asked for, rekey.c). */
+void secx_tx_kick(struct secx_ctx *ctx)
+{
+	mod_delayed_work(system_wq, &ctx->tx.work, 0);
 }
 
 int secx_tx_init(struct sock *sk, struct secx_ctx *ctx)
 {
 	struct secx_tx *tx = &ctx->tx;
 
-	tx->open.copybuf = kmalloc(SECX_MAX_DATA, GFP_KERNEL);
-	if (!tx->open.copybuf)
-		return -ENOMEM;
-	tx->pool.cap = READ_ONCE(tx_pool_pages);
-	tx->pool.pages = kvcalloc(tx->pool.cap, sizeof(*tx->pool.pages), GFP_KERNEL);
-	/* without a ring every record simply gets fresh pages */
-	INIT_WORK(&tx->work, secx_tx_work);
+	INIT_DELAYED_WORK(&tx->work, secx_tx_work);
 	secx_rekey_tx_init(sk, tx);
 
 	write_lock_bh(&sk->sk_callback_lock);
@@ -633,20 +960,37 @@ int secx_tx_init(struct sock *sk, struct secx_ctx *ctx)
 	return 0;
 }
 
+/* Stop the work item; must be called without the socket lock. */
+void secx_tx_stop(struct secx_ctx *ctx)
+{
+	might_sleep();
+	if (ctx->tx_conf)
+		cancel_delayed_work_sync(&ctx->tx.work);
+}
+
+/*
+ * Drop the open record (and its socket memory charge); the socket must be
+ * owned, or be being destroyed.
+ */
+void secx_tx_drop_open(struct sock *sk, struct secx_ctx *ctx)
+{
+	if (ctx->tx_conf)
+		secx_tx_open_reset(sk, &ctx->tx.open);
+}
+
+/*
+ * Free what the send side holds; the work item is stopped (secx_tx_stop)
+ * and the open record dropped (secx_tx_drop_open).
+ */
 void secx_tx_release(struct sock *sk, struct secx_ctx *ctx)
 {
 	struct secx_tx *tx = &ctx->tx;
-	unsigned int i;
 
 	if (!ctx->tx_conf)
 		return;
-	cancel_work_sync(&tx->work);
-	secx_tx_open_reset(&tx->open);
+	WARN_ON_ONCE(tx->open.nfrags || tx->open.charged);
 	secx_tx_put_out_pages(&tx->out);
-	for (i = 0; i < tx->pool.n; i++)
-		put_page(tx->pool.pages[i]);
-	kvfree(tx->pool.pages);
-	kfree_sensitive(tx->open.copybuf);
+	secx_tx_scratch_free(sk, tx);
 	secx_crypto_free(&tx->c);
 	memzero_explicit(tx->pad, sizeof(tx->pad));
 	secx_stat_add(sock_net(sk), SECX_STAT_CURR_TX, -1);

@@ -50,17 +50,37 @@ static int secx_no_read_skb(struct sock *sk, skb_read_actor_t recv_actor)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * SHUT_WR and SHUT_RDWR first end the record stream with a CLOSE record.
+ * Never waits: when TCP has no room for it, tx.c sends CLOSE and then the
+ * FIN from its work item, and only the receive half is shut down here.
+ */
 static int secx_shutdown(struct socket *sock, int how)
 {
 	const struct proto_ops *base = secx_base_ops[secx_family(sock->sk)];
 
-	/* SHUT_WR and SHUT_RDWR first flush and close the record stream. */
-	if (how >= SHUT_WR && how <= SHUT_RDWR)
-		secx_tx_shutdown(sock->sk, how);
+	if ((how == SHUT_WR || how == SHUT_RDWR) && !secx_tx_shutdown(sock->sk, how)) {
+		if (how == SHUT_WR)
+			return 0;
+		how = SHUT_RD;
+	}
 	return base->shutdown(sock, how);
 }
 
 static void secx_close(struct sock *sk, long timeout);
+
+/*
+ * TCP's own shutdown of @sk (tx.c sends the FIN of a deferred
+ * shutdown(SHUT_WR) this way); takes the socket lock itself.
+ */
+void secx_ulp_base_shutdown(struct sock *sk, int how)
+{
+	struct socket *sock = READ_ONCE(sk->sk_socket);
+
+	might_sleep();
+	if (sock)
+		secx_base_ops[secx_family(sk)]->shutdown(sock, how);
+}
 
 static void secx_build_tables(int ip, const struct proto *base,
 			      const struct proto_ops *base_ops)
@@ -135,8 +155,10 @@ void secx_ulp_update_prot(struct sock *sk, struct secx_ctx *ctx)
 	WRITE_ONCE(sk->sk_socket->ops, &secx_proto_ops[ip][ctx->tx_conf][ctx->rx_conf]);
 }
 
+/* Free the context; the socket is detached and the tx work stopped. */
 static void secx_ctx_free(struct sock *sk, struct secx_ctx *ctx)
 {
+	might_sleep();
 	secx_tx_release(sk, ctx);
 	secx_rx_release(sk, ctx);
 	pr_debug("ctx %llu destroyed\n", ctx->id);
@@ -155,6 +177,13 @@ static int secx_ulp_init(struct sock *sk)
 		return -ENOTCONN;
 	if (!sk->sk_socket)
 		return -EINVAL;
+	/*
+	 * A socket whose proto another layer already replaced (sockmap's
+	 * psock, ...) would make us copy that layer's hooks into the tables
+	 * every secx socket of this family shares: refuse it.
+	 */
+	if (READ_ONCE(sk->sk_prot)->close != tcp_close || rcu_access_pointer(sk->sk_user_data))
+		return -EBUSY;
 
 	secx_build_proto(sk);
 
@@ -163,7 +192,6 @@ static int secx_ulp_init(struct sock *sk)
 		return -ENOMEM;
 	ctx->sk = sk;
 	ctx->sk_proto = sk->sk_prot;
-	mutex_init(&ctx->tx_lock);
 	ctx->id = atomic64_inc_return(&secx_ctx_ids);
 
 	write_lock_bh(&sk->sk_callback_lock);
@@ -197,19 +225,32 @@ static void secx_close(struct sock *sk, long timeout)
 	struct secx_ctx *ctx = secx_get_ctx(sk);
 	struct proto *base = ctx->sk_proto;
 
-	mutex_lock(&ctx->tx_lock);
 	lock_sock(sk);
 	if (ctx->tx_conf)
-		secx_tx_close(sk, ctx, timeout);
+		secx_tx_close(sk, ctx);
 	secx_detach(sk, ctx);
 	release_sock(sk);
-	mutex_unlock(&ctx->tx_lock);
 
+	secx_tx_stop(ctx);
 	secx_ctx_free(sk, ctx);
 	base->close(sk, timeout);
 }
 
-/* Socket destroyed without close() (kernel users): free what is left. */
+static void secx_ctx_destroy_work(struct work_struct *work)
+{
+	struct secx_ctx *ctx = container_of(work, struct secx_ctx, destroy);
+	struct sock *sk = ctx->sk;
+
+	secx_tx_stop(ctx);
+	secx_ctx_free(sk, ctx);
+	sock_put(sk);
+}
+
+/*
+ * Socket destroyed without close() (kernel users), possibly in softirq:
+ * detach now, free later from process context (the tx work must be
+ * stopped, which sleeps).  The socket stays allocated until then.
+ */
 static void secx_ulp_release(struct sock *sk)
 {
 	struct secx_ctx *ctx = secx_get_ctx(sk);
@@ -217,7 +258,10 @@ static void secx_ulp_release(struct sock *sk)
 	if (!ctx)
 		return;
 	secx_detach(sk, ctx);
-	secx_ctx_free(sk, ctx);
+	secx_tx_drop_open(sk, ctx);
+	sock_hold(sk);
+	INIT_WORK(&ctx->destroy, secx_ctx_destroy_work);
+	queue_work(secx_wq, &ctx->destroy);
 }
 
 static struct tcp_ulp_ops secx_ulp_ops __read_mostly = {

@@ -22,13 +22,18 @@ result() { # name, status, logfile
 }
 
 # ulp.c builds writable copies of TCP's proto_ops on purpose: CONST_STRUCT
-# is a false positive there and only there.
+# is a false positive there and only there.  compat.h is the one place that
+# compares kernel versions (an out-of-tree module must: it guards the feature
+# probes), which LINUX_VERSION_CODE and its macro-induced
+# CONSTANT_COMPARISON warn about.
 checkpatch() {
 	(cd "$top" && perl "$cp" --no-tree --strict --terse --show-types "$@")
 }
 {
-	checkpatch -f $(cd "$top" && ls kmod/*.c kmod/*.h kmod/common/*.h | grep -v '^kmod/ulp.c$') &&
-	checkpatch --ignore CONST_STRUCT -f kmod/ulp.c
+	checkpatch -f $(cd "$top" && ls kmod/*.c kmod/*.h kmod/common/*.h |
+		grep -v -e '^kmod/ulp.c$' -e '^kmod/compat.h$') &&
+	checkpatch --ignore CONST_STRUCT -f kmod/ulp.c &&
+	checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kmod/compat.h
 } >"$log/checkpatch" 2>&1
 result "checkpatch --strict kmod/" $? "$log/checkpatch"
 
@@ -46,5 +51,27 @@ for k in $("$top/scripts/kernels.sh"); do
 	grep -E '\.[ch]:[0-9]+:[0-9]+: (warning|error)' "$log/sparse-$k" >/dev/null && st=1
 	result "sparse clean ($k)" $st "$log/sparse-$k"
 	rm -rf "$b"
+
+	# The build fails closed when a feature probe misses what the kernel
+	# has (a missed ->sendpage would send plaintext): drop one probe
+	# result and the build must stop with compat.h's error.
+	if grep -qE '\(\*sendpage\)' "/lib/modules/$k/build/include/linux/net.h" 2>/dev/null; then
+		drop=SENDPAGE
+	else
+		drop=SPLICE_EOF
+	fi
+	make -C "$top/kmod" KDIR="/lib/modules/$k/build" BUILD="$b" SECX_PROBE_DROP=$drop \
+		>"$log/probe-$k" 2>&1
+	st=$?
+	if [ "$st" -ne 0 ] && grep -q 'probe.sh is wrong' "$log/probe-$k"; then st=0; else st=1; fi
+	result "build refuses a missed $drop probe ($k)" $st "$log/probe-$k"
+	rm -rf "$b"
 done
+
+# A header the probes cannot read is an error, not an absent feature.
+empty=$(mktemp -d)
+out=$("$top/kmod/probe.sh" "$empty" 2>"$log/probe-empty")
+rmdir "$empty"
+case "$out" in *SECX_PROBE_FAILED*) st=0 ;; *) st=1; echo "output: $out" >>"$log/probe-empty" ;; esac
+result "probe.sh fails closed on a tree without headers" $st "$log/probe-empty"
 exit "$fails"

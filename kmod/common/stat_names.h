@@ -18,6 +18,9 @@ static const char * const secx_stat_names[__SECX_STAT_MAX] = {
 	[SECX_STAT_CLOSE_RECEIVED]	= "CloseReceived",
 	[SECX_STAT_TX_REKEYS]		= "TxRekeys",
 	[SECX_STAT_RX_REKEYS]		= "RxRekeys",
+	[SECX_STAT_RX_KEY_UPDATE_FLOODS] = "RxKeyUpdateFloods",
+	[SECX_STAT_EVENTS_DROPPED]	= "EventsDropped",
+	[SECX_STAT_TX_RING_PAGES]	= "TxRingPages",
 };
 
 #endif /* SECX_COMMON_STAT_NAMES_H */

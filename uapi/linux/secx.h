@@ -202,6 +202,9 @@ enum secx_stat {
 	SECX_STAT_CLOSE_RECEIVED,
 	SECX_STAT_TX_REKEYS,
 	SECX_STAT_RX_REKEYS,
+	SECX_STAT_RX_KEY_UPDATE_FLOODS,	/* peers cut off for too many KEY_UPDATEs */
+	SECX_STAT_EVENTS_DROPPED,	/* netlink events over a socket's rate limit */
+	SECX_STAT_TX_RING_PAGES,	/* ciphertext pages held for reuse (gauge) */
 	__SECX_STAT_MAX,
 };
 #define SECX_STAT_MAX (__SECX_STAT_MAX - 1)
