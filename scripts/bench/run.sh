@@ -17,6 +17,9 @@
 #   --only REGEX      run only the cases whose names match (grep -E)
 #   --kmod REV        measure secx.ko built from git revision REV (e.g. HEAD)
 #                     instead of the working tree's kmod/
+#   --memory ARGS...  run scripts/bench/memory.sh ARGS... instead (memory
+#                     per connection pair; --quick adds a 20-pair memory
+#                     run to the wall-clock boot)
 #
 # Boot 1 (wall clock): -smp 2, multi-threaded TCG.  Boot 2 (instructions):
 # -smp 1, single-threaded TCG with build/bench/libinsncount.so.
@@ -41,7 +44,8 @@ while [ $# -gt 0 ]; do
 	--kmod) kmod_rev=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
-	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+	--memory) shift; exec "$here/memory.sh" "$@" ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -113,8 +117,12 @@ fi
 
 files=(-f "$bin/secx-bench:/secx/bin/secx-bench"
        -f "$here/guest-bench.sh:/secx/bench/guest-bench.sh"
+       -f "$here/guest-memory.sh:/secx/bench/guest-memory.sh"
        -f "$cases:/secx/bench/cases")
 guest=(sh /secx/bench/guest-bench.sh /secx/bench/cases "$vbytes" "$reps")
+wall_guest="${guest[*]} $wsizes"
+# --quick: the memory case too (20 pairs, 1 MiB through one, 1 s idle)
+[ "$quick" = 1 ] && wall_guest="r=0; $wall_guest || r=1; sh /secx/bench/guest-memory.sh 20 1 1048576 1 1 || r=1; exit \$r"
 wall_log=$out/wall-$series.log insn_log=$out/insn-$series.log plugin_log=$out/insn-$series.plugin.log
 rc=0
 start=$(date +%s)
@@ -122,7 +130,7 @@ wall_boot() {
 	echo "bench: wall-clock boot ($series, 2 vCPUs, $((wsizes / 1024)) KiB x $reps reps)"
 	SECX_ACCEL=tcg,thread=multi SECX_VM_LOG=$out/vm-wall-$series.log \
 		"$top/scripts/vm/run.sh" -k "$series" -s 2 -m 1024 -t 3000 "${ko[@]}" "${files[@]}" -- \
-		"${guest[*]}" "$wsizes" >"$wall_log" 2>&1
+		"$wall_guest" >"$wall_log" 2>&1
 }
 insn_boot() {
 	echo "bench: instruction-count boot ($series, 1 vCPU, single-threaded TCG, sizes $isz bytes x $reps reps)"
@@ -153,5 +161,9 @@ echo "bench: guest runs took $(($(date +%s) - start)) s"
 	echo "secx tree: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)${kmod_rev:+, secx.ko from $kmod_rev ($rev)}"
 } >"$out/meta.txt"
 /usr/bin/python3 "$here/report.py" "$out" "$cases" "$wall_log" "$insn_log" "$plugin_log" || rc=1
+if [ "$quick" = 1 ] && [ "$metric" != insn ]; then
+	/usr/bin/python3 "$here/memreport.py" "$wall_log" >"$out/memory-quick.txt" || rc=1
+	cat "$out/memory-quick.txt"
+fi
 cat "$out/meta.txt"
 exit "$rc"
