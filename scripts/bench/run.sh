@@ -11,6 +11,8 @@
 #   --isizes B,S      the two file sizes (MiB) of the instruction run; the
 #                     per-GiB figures are the slope between them (default 8,2)
 #   --reps N          interleaved repetitions per boot (default 3)
+#   --ismp N          vCPUs of the instruction boot (default 4; counted per
+#                     vCPU, the largest is the critical path)
 #   --quick           CI smoke test: tiny files, 1 rep, every case checked
 #                     for byte count and content; non-zero exit on failure
 #   --no-build        use the binaries and secx.ko as they are
@@ -22,14 +24,14 @@
 #                     run to the wall-clock boot)
 #
 # Boot 1 (wall clock): -smp 2, multi-threaded TCG.  Boot 2 (instructions):
-# -smp 1, single-threaded TCG with build/bench/libinsncount.so.
+# -smp 4 (--ismp), single-threaded TCG with build/bench/libinsncount.so.
 # Results: build/bench/results.{txt,csv,rst}, cases.png, sweep.png.
 set -euo pipefail
 
 cmdline="scripts/bench/run.sh $*"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-size=8 isizes=8,2 reps=3 series=6.1 quick=0 build=1 metric=both kmod_rev= only=
+size=8 isizes=8,2 reps=3 ismp=4 series=6.1 quick=0 build=1 metric=both kmod_rev= only=
 out=$top/build/bench
 bin=$top/build/bench	# scripts/bench/Makefile's output
 while [ $# -gt 0 ]; do
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--size) size=$2; shift 2 ;;
 	--isizes) isizes=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
+	--ismp) ismp=$2; shift 2 ;;
 	-k|--kernel) series=$2; shift 2 ;;
 	--metric) metric=$2; shift 2 ;;
 	--quick) quick=1; shift ;;
@@ -45,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--memory) shift; exec "$here/memory.sh" "$@" ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -133,10 +136,10 @@ wall_boot() {
 		"$wall_guest" >"$wall_log" 2>&1
 }
 insn_boot() {
-	echo "bench: instruction-count boot ($series, 1 vCPU, single-threaded TCG, sizes $isz bytes x $reps reps)"
+	echo "bench: instruction-count boot ($series, $ismp vCPUs, single-threaded TCG, sizes $isz bytes x $reps reps)"
 	rm -f "$plugin_log"
 	SECX_ACCEL=tcg,thread=single SECX_VM_LOG=$out/vm-insn-$series.log \
-		"$top/scripts/vm/run.sh" -k "$series" -s 1 -m 1024 -t 3000 \
+		"$top/scripts/vm/run.sh" -k "$series" -s "$ismp" -m 1024 -t 3000 \
 		--plugin "$bin/libinsncount.so" "$plugin_log" "${ko[@]}" "${files[@]}" -- \
 		"${guest[*]}" $isz >"$insn_log" 2>&1
 }

@@ -6,6 +6,7 @@
  * AF_ALG.  Runs inside the benchmark guest; scripts/bench/run.sh drives it.
  *
  *   secx-bench --mkfile PATH BYTES
+ *   secx-bench --plugin-check | --plugin-ranges   (see insncount.c)
  *   secx-bench --proto tcp|ktls|ossl|secx|alg --file PATH [options]
  *
  * options:
@@ -1087,6 +1088,108 @@ static int run_memory(int pairs, int xfer, unsigned int idle)
 }
 
 /*
+ * --plugin-ranges: tell insncount.c where the kernel's copy and clear
+ * functions are (from /proc/kallsyms), so that it counts the bytes they
+ * store with plain MOVs as well as with REP MOVS/STOS.  6.12's memcpy and
+ * memset on a CPU without FSRM/FSRS are such loops (memcpy_orig,
+ * memset_orig).  A function's end is the next symbol's address.
+ */
+static const struct {
+	const char *name;
+	int zero;
+} copy_funcs[] = {
+	{ "memcpy", 0 }, { "__memcpy", 0 }, { "memcpy_orig", 0 }, { "memcpy_erms", 0 },
+	{ "memmove", 0 }, { "__memmove", 0 }, { "rep_movs_alternative", 0 },
+	{ "copy_user_generic_unrolled", 0 }, { "copy_user_generic_string", 0 },
+	{ "copy_user_enhanced_fast_string", 0 }, { "copy_user_short_string", 0 },
+	{ "__copy_user_nocache", 0 }, { "copy_page", 0 }, { "copy_page_regs", 0 },
+	{ "memset", 1 }, { "__memset", 1 }, { "memset_orig", 1 }, { "memset_erms", 1 },
+	{ "rep_stos_alternative", 1 }, { "clear_page_orig", 1 }, { "clear_page_rep", 1 },
+	{ "clear_page_erms", 1 }, { "clear_user_original", 1 }, { "clear_user_rep_good", 1 },
+	{ "clear_user_erms", 1 }, { "__clear_user", 1 },
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void plugin_ranges(void)
+{
+	enum { NF = sizeof(copy_funcs) / sizeof(copy_funcs[0]) };
+	uint64_t start[NF] = { 0 }, *addr = NULL, a;
+	size_t n = 0, cap = 0, lo, hi;
+	char line[512], name[256], type;
+	unsigned int k;
+	uint8_t *page;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		die("/proc/kallsyms: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 " %c %255s", &a, &type, name) != 3 ||
+		    (type != 't' && type != 'T') || strchr(line, '['))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 65536;
+			addr = realloc(addr, cap * sizeof(*addr));
+			if (!addr)
+				die("out of memory");
+		}
+		addr[n++] = a;
+		for (k = 0; k < NF; k++)
+			if (!strcmp(name, copy_funcs[k].name))
+				start[k] = a;
+	}
+	fclose(f);
+	if (!n || !addr[0])
+		die("/proc/kallsyms shows no addresses (kernel.kptr_restrict?)");
+	qsort(addr, n, sizeof(*addr), cmp_u64);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	for (k = 0; k < NF; k++) {
+		uint32_t tag = 0x5ec60000u | (copy_funcs[k].zero ? 2 : 1);
+		uint64_t end;
+		uint8_t *p = page + 32 * k;
+
+		if (!start[k])
+			continue;
+		for (lo = 0, hi = n; lo < hi;) {	/* first address > start */
+			size_t mid = (lo + hi) / 2;
+
+			if (addr[mid] <= start[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n)
+			continue;
+		end = addr[lo];
+		/* nopl tag(%rax,%rax,1); movabs $start,%rax; movabs $end,%rdx; ret */
+		memcpy(p, "\x0f\x1f\x84\x00", 4);
+		memcpy(p + 4, &tag, 4);
+		p[8] = 0x48;
+		p[9] = 0xb8;
+		memcpy(p + 10, &start[k], 8);
+		p[18] = 0x48;
+		p[19] = 0xba;
+		memcpy(p + 20, &end, 8);
+		p[28] = 0xc3;
+		__builtin___clear_cache((char *)p, (char *)p + 32);
+		((uint64_t (*)(void))(void *)p)();	/* returns in rax, clobbers rdx: ABI-clean */
+		printf("secx-plugin-range %s %s %" PRIx64 " %" PRIu64 "\n",
+		       copy_funcs[k].zero ? "zero" : "copy", copy_funcs[k].name, start[k],
+		       end - start[k]);
+	}
+	free(addr);
+	fflush(stdout);
+}
+
+/*
  * Known work between markers, to check the plugin's REP accounting:
  * tag 0x7ff0..0x7ff3 bracket 1,000,000 bytes of rep movsb, then 125,000
  * rep stosq (1,000,000 bytes), then 1,000 iterations of a 3-instruction
@@ -1132,6 +1235,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && !strcmp(argv[1], "--plugin-check")) {
 		plugin_check();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--plugin-ranges")) {
+		plugin_ranges();
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "--mkfile")) {
