@@ -16,8 +16,9 @@ rc=0
 # crypto templates: do that once outside the measurement.
 modprobe tls 2>/dev/null
 $bench --mkfile /tmp/mem.dat "$bytes" || exit 1
+$bench --mkfile /tmp/warm.dat 262144 || exit 1
 for p in tcp ktls secx; do
-	$bench --mem-pairs 2 --mem-xfer 1 --mem-idle 0 --file /tmp/mem.dat --proto $p \
+	$bench --mem-pairs 2 --mem-xfer 1 --mem-idle 0 --file /tmp/warm.dat --proto $p \
 		--name warmup >/dev/null || { echo "SECX-BENCH-ERROR: memory warm-up $p"; rc=1; }
 done
 echo "secx-mem-env kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
@@ -35,6 +36,6 @@ while [ "$rep" -le "$reps" ]; do
 	done
 	rep=$((rep + 1))
 done
-rm -f /tmp/mem.dat
+rm -f /tmp/mem.dat /tmp/warm.dat
 echo "secx-mem-all-done rc=$rc"
 exit $rc

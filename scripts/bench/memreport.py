@@ -62,7 +62,7 @@ def main(logs):
         hdr = ("proto", "idle slab", "large", "non-slab", "used", "TCP mem",
                "xfer slab", "non-slab", "used", "TCP mem")
         print("  ".join(f"{h:>10}" if i else f"{h:<6}" for i, h in enumerate(hdr)))
-        res = {}
+        res, spread = {}, {}
         for p in PROTOS:
             row = [p]
             for ph in ("idle", "xfer"):
@@ -81,12 +81,19 @@ def main(logs):
                     row += [m["slab_b"], large, nonslab, m["used_b"], m["sockmem_b"]]
                 else:
                     row += [m["slab_b"], nonslab, m["used_b"], m["sockmem_b"]]
+                    us = sorted(int(r["used_b"]) for r in rs)
+                    spread[p] = f"{us[0] / 1000:.0f}-{us[-1] / 1000:.0f}"
             print("  ".join(f"{fmt(v):>10}" if i else f"{v:<6}" for i, v in enumerate(row)))
-        print("  (xfer = after the transfer and the idle time, per transfer pair, relative to idle)")
-        s, k = res.get(("secx", "idle")), res.get(("ktls", "idle"))
+        print("  (xfer = after the transfer and the idle time, per transfer pair, relative to idle;")
+        print("   xfer used min-max: " + ", ".join(f"{p} {v}" for p, v in spread.items()) + ")")
+        s, k, t = (res.get((p, "idle")) for p in ("secx", "ktls", "tcp"))
         if s and k and k["slab_b"]:
             print(f"secx / kTLS, idle: slab {s['slab_b'] / k['slab_b']:.1f}x, "
                   f"used {s['used_b'] / max(k['used_b'], 1):.1f}x")
+        if s and k and t:
+            so, ko = s["used_b"] - t["used_b"], k["used_b"] - t["used_b"]
+            print(f"above plain TCP, idle (used): secx {so / 1000:.1f} KB, kTLS {ko / 1000:.1f} KB"
+                  + (f" ({so / ko:.1f}x)" if ko > 0 else ""))
         for p in PROTOS:
             for ph in ("idle", "xfer"):
                 top = sorted(((med(v), c) for (pp, phh, c), v in caches.items()
