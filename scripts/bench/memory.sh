@@ -44,8 +44,14 @@ done
 for v in "$pairs" "$reps" "$xpairs" "$xmib" "$idle"; do
 	[[ "$v" =~ ^[0-9]+$ ]] || { echo "memory.sh: not a number: '$v'" >&2; exit 2; }
 done
-[ "$pairs" -ge 1 ] && [ "$reps" -ge 1 ] && [ "$xmib" -ge 1 ] ||
-	{ echo "memory.sh: --pairs, --reps and --xfer-mib must be >= 1" >&2; exit 2; }
+if [ "${#pairs}" -gt 6 ] || [ "$pairs" -lt 1 ] || [ "$pairs" -gt 20000 ] ||
+   [ "${#reps}" -gt 3 ] || [ "$reps" -lt 1 ] || [ "${#xmib}" -gt 4 ] || [ "$xmib" -lt 1 ] ||
+   [ "$xmib" -gt 1024 ] || [ "${#xpairs}" -gt 6 ] || [ "$xpairs" -gt "$pairs" ] ||
+   [ "${#idle}" -gt 4 ] || [ "$idle" -gt 3600 ]; then
+	echo "memory.sh: need 1 <= pairs <= 20000, 1 <= reps <= 999, 1 <= xfer-mib <= 1024," \
+		"xfer-pairs <= pairs, idle <= 3600" >&2
+	exit 2
+fi
 
 mkdir -p "$out"
 [ "$build" = 1 ] && [ -z "$kmod_rev" ] && make -s -C "$top" kmod >/dev/null

@@ -53,6 +53,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+[[ "$ismp" =~ ^[1-9][0-9]?$ ]] && [ "$ismp" -le 64 ] ||
+	{ echo "run.sh: --ismp 1..64" >&2; exit 2; }
 mib=1048576
 if [ "$quick" = 1 ]; then
 	# no separate check pass: the measured runs check their data
