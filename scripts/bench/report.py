@@ -63,10 +63,14 @@ def parse_marks(path):
     with open(path, errors='replace') as f:
         for line in f:
             p = line.split()
-            if len(p) == 5 and p[0] == 'secx-mark':
+            # secx-mark TAG INSNS COPY ZERO [NVCPU INSNS_VCPU0 ...]
+            if len(p) >= 5 and p[0] == 'secx-mark':
                 tag = int(p[1], 16)
                 if tag & 0xFFFF0000 == MARK:
-                    marks[tag & 0xFFFF] = [int(x) for x in p[2:]]
+                    v = [int(x) for x in p[2:5]]
+                    if len(p) > 5 and len(p) == 6 + int(p[5]):
+                        v += [int(x) for x in p[6:]]
+                    marks[tag & 0xFFFF] = v
     return marks
 
 
@@ -123,7 +127,7 @@ def main():
 
     # Instructions: per (case, size) medians of end - start, then the slope.
     marks = parse_marks(plugin_log)
-    per = {}
+    per, byrep = {}, {}
     for tag, r in iruns.items():
         if r['status'] != 'ok' or r.get('name') not in res:
             continue
@@ -131,7 +135,9 @@ def main():
         if not s or not e:
             failed.append('%s: no markers for tag %d' % (r['name'], tag))
             continue
-        per.setdefault((r['name'], r['size']), []).append([e[i] - s[i] for i in range(3)])
+        d = [e[i] - s[i] for i in range(min(len(s), len(e)))]
+        per.setdefault((r['name'], r['size']), []).append(d)
+        byrep.setdefault((r['name'], r.get('rep', 0)), {})[r['size']] = d
     for (n, size), vals in per.items():
         res[n]['insn'][size] = med([v[0] for v in vals])
         res[n]['copy'][size] = med([v[1] for v in vals])
@@ -147,11 +153,29 @@ def main():
         big, small = max(d), min(d)
         return (d[big] - d[small]) / float(big - small)
 
+    # Per repetition: the slope of the whole guest, and the critical path:
+    # that times the largest single-vCPU share.  kTLS's count is bimodal between
+    # runs, so the table shows min-max and uses the median.
+    for (n, _), d in byrep.items():
+        if len(d) < 2:
+            continue
+        big, small = max(d), min(d)
+        k = GIB / 1e9 / float(big - small)
+        res[n].setdefault('rep_gins', []).append((d[big][0] - d[small][0]) * k)
+        # The busiest vCPU's share of the larger run (a per-vCPU slope
+        # would depend on where the scheduler put the two ends each time).
+        if len(d[big]) > 3 and d[big][0] > 0:
+            share = max(d[big][3:]) / float(d[big][0])
+            res[n].setdefault('rep_crit', []).append(res[n]['rep_gins'][-1] * share)
+            res[n]['nvcpu'] = len(d[big]) - 3
     for n in names:
         r = res[n]
-        r['gins'] = slope(n, 'insn')
-        if r['gins'] is not None:
-            r['gins'] *= GIB / 1e9
+        r['gins'] = med(r.get('rep_gins', []))
+        if r['gins'] is None:
+            r['gins'] = slope(n, 'insn')
+            if r['gins'] is not None:
+                r['gins'] *= GIB / 1e9
+        r['crit'] = med(r.get('rep_crit', []))
         c, z = slope(n, 'copy'), slope(n, 'zero')
         r['copyb'], r['zerob'] = c, z
         r['cz'] = None if c is None else c + z
@@ -161,7 +185,7 @@ def main():
 
     def ratio(n, base, key):
         b = ref(n, base)
-        if b not in res or res[n]['status'] != 'ok':
+        if n not in res or b not in res or res[n]['status'] != 'ok':
             return None
         if key == 'mibps':
             common = set(res[n]['rep_mibps']) & set(res[b]['rep_mibps'])
@@ -200,6 +224,10 @@ def main():
             'x_tcp': ratio(n, 'tcp-sendfile', 'mibps'),
             'tx_cpu': med(r['tx']), 'rx_cpu': med(r['rx']),
             'gins': r['gins'], 'gins_x_ktls': ratio(n, 'ktls-aes128gcm-sendfile', 'gins'),
+            'gins_min': min(r['rep_gins']) if r.get('rep_gins') else None,
+            'gins_max': max(r['rep_gins']) if r.get('rep_gins') else None,
+            'crit': r['crit'], 'crit_x_ktls': ratio(n, 'ktls-aes128gcm-sendfile', 'crit'),
+            'nvcpu': r.get('nvcpu'),
             'copy': r['copyb'], 'zero': r['zerob'], 'cz': r['cz'],
             'spread': max(r.get('spread', {0: 0}).values()) if r.get('spread') else None,
             'reps': len(r['mibps']),
@@ -207,7 +235,8 @@ def main():
 
     # CSV
     cols = ['case', 'status', 'mibps', 'mibps_min', 'mibps_max', 'x_ktls', 'x_tcp', 'tx_cpu',
-            'rx_cpu', 'gins', 'gins_x_ktls', 'copy', 'zero', 'cz', 'spread', 'reps', 'args', 'msg']
+            'rx_cpu', 'gins', 'gins_min', 'gins_max', 'gins_x_ktls', 'crit', 'crit_x_ktls', 'nvcpu',
+            'copy', 'zero', 'cz', 'spread', 'reps', 'args', 'msg']
     with open(os.path.join(out, 'results.csv'), 'w') as f:
         f.write(','.join(cols) + '\n')
         for row in rows:
@@ -222,14 +251,15 @@ def main():
 
     # Text / rst table
     hdr = ['case', 'MiB/s (min-max)', 'x kTLS', 'x TCP', 'TX CPU s/GiB', 'RX CPU s/GiB',
-           'G insns/GiB', 'insns x kTLS', 'copy+zero B/B (copy/zero)']
+           'G insns/GiB (min-max)', 'insns x kTLS', 'crit. path G/GiB (share)', 'crit x kTLS',
+           'copy+zero B/B (copy/zero)']
     table = []
     for row in rows:
         if row['status'] != 'ok':
             what = row['msg'] or row['status']
             if row['status'] == 'na' and not what.startswith('n/a'):
                 what = 'n/a (' + what + ')'
-            table.append([row['case'], what] + [''] * 7)
+            table.append([row['case'], what] + [''] * 9)
             continue
         mib = fmt(row['mibps'], '.1f')
         if row['reps'] > 1:
@@ -237,9 +267,16 @@ def main():
         cz = fmt(row['cz'], '.2f')
         if row['cz'] is not None:
             cz += ' (%.2f/%.2f)' % (row['copy'], row['zero'])
+        gins = fmt(row['gins'], '.2f')
+        if row['gins_min'] is not None and row['gins_max'] != row['gins_min']:
+            gins += ' (%.2f-%.2f)' % (row['gins_min'], row['gins_max'])
+        crit = fmt(row['crit'], '.2f')
+        if row['crit'] is not None and row['gins']:
+            crit += ' (%.0f %%)' % (100 * row['crit'] / row['gins'])
         table.append([row['case'], mib, fmt(row['x_ktls'], '.2f'), fmt(row['x_tcp'], '.3f'),
                       fmt(row['tx_cpu'], '.1f'), fmt(row['rx_cpu'], '.1f'),
-                      fmt(row['gins'], '.2f'), fmt(row['gins_x_ktls'], '.3f'), cz])
+                      gins, fmt(row['gins_x_ktls'], '.3f'), crit, fmt(row['crit_x_ktls'], '.3f'),
+                      cz])
     widths = [max(len(hdr[i]), *(len(t[i]) for t in table)) for i in range(len(hdr))]
 
     def line(cells):
@@ -266,6 +303,11 @@ def main():
         notes.append('secx AES-128-GCM sendfile: %.2f G insns/GiB, %.2f copy+zero B/B; '
                      'kTLS same boot: %.2f G, %.2f B/B'
                      % (s['gins'], s['cz'], k['gins'], k['cz']))
+    if s and k and s.get('crit') and k.get('crit'):
+        notes.append('critical path (largest per-vCPU G insns/GiB, %d vCPUs, median of %d runs): '
+                     'secx %.2f, kTLS %.2f (secx/kTLS %.2f)'
+                     % (s.get('nvcpu') or 0, len(s.get('rep_crit', [])), s['crit'], k['crit'],
+                        s['crit'] / k['crit']))
     with open(os.path.join(out, 'results.txt'), 'w') as f:
         for e in env:
             f.write('guest: %s\n' % e)

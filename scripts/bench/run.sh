@@ -11,22 +11,27 @@
 #   --isizes B,S      the two file sizes (MiB) of the instruction run; the
 #                     per-GiB figures are the slope between them (default 8,2)
 #   --reps N          interleaved repetitions per boot (default 3)
+#   --ismp N          vCPUs of the instruction boot (default 4; counted per
+#                     vCPU, the largest is the critical path)
 #   --quick           CI smoke test: tiny files, 1 rep, every case checked
 #                     for byte count and content; non-zero exit on failure
 #   --no-build        use the binaries and secx.ko as they are
 #   --only REGEX      run only the cases whose names match (grep -E)
 #   --kmod REV        measure secx.ko built from git revision REV (e.g. HEAD)
 #                     instead of the working tree's kmod/
+#   --memory ARGS...  run scripts/bench/memory.sh ARGS... instead (memory
+#                     per connection pair; --quick adds a 20-pair memory
+#                     run to the wall-clock boot)
 #
 # Boot 1 (wall clock): -smp 2, multi-threaded TCG.  Boot 2 (instructions):
-# -smp 1, single-threaded TCG with build/bench/libinsncount.so.
+# -smp 4 (--ismp), single-threaded TCG with build/bench/libinsncount.so.
 # Results: build/bench/results.{txt,csv,rst}, cases.png, sweep.png.
 set -euo pipefail
 
 cmdline="scripts/bench/run.sh $*"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-size=8 isizes=8,2 reps=3 series=6.1 quick=0 build=1 metric=both kmod_rev= only=
+size=8 isizes=8,2 reps=3 ismp=4 series=6.1 quick=0 build=1 metric=both kmod_rev= only=
 out=$top/build/bench
 bin=$top/build/bench	# scripts/bench/Makefile's output
 while [ $# -gt 0 ]; do
@@ -34,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--size) size=$2; shift 2 ;;
 	--isizes) isizes=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
+	--ismp) ismp=$2; shift 2 ;;
 	-k|--kernel) series=$2; shift 2 ;;
 	--metric) metric=$2; shift 2 ;;
 	--quick) quick=1; shift ;;
@@ -41,11 +47,14 @@ while [ $# -gt 0 ]; do
 	--kmod) kmod_rev=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
-	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+	--memory) shift; exec "$here/memory.sh" "$@" ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 
+[[ "$ismp" =~ ^[1-9][0-9]?$ ]] && [ "$ismp" -le 64 ] ||
+	{ echo "run.sh: --ismp 1..64" >&2; exit 2; }
 mib=1048576
 if [ "$quick" = 1 ]; then
 	# no separate check pass: the measured runs check their data
@@ -113,8 +122,12 @@ fi
 
 files=(-f "$bin/secx-bench:/secx/bin/secx-bench"
        -f "$here/guest-bench.sh:/secx/bench/guest-bench.sh"
+       -f "$here/guest-memory.sh:/secx/bench/guest-memory.sh"
        -f "$cases:/secx/bench/cases")
 guest=(sh /secx/bench/guest-bench.sh /secx/bench/cases "$vbytes" "$reps")
+wall_guest="${guest[*]} $wsizes"
+# --quick: the memory case too (20 pairs, 1 MiB through one, 1 s idle)
+[ "$quick" = 1 ] && wall_guest="r=0; $wall_guest || r=1; sh /secx/bench/guest-memory.sh 20 1 1048576 1 1 || r=1; exit \$r"
 wall_log=$out/wall-$series.log insn_log=$out/insn-$series.log plugin_log=$out/insn-$series.plugin.log
 rc=0
 start=$(date +%s)
@@ -122,13 +135,13 @@ wall_boot() {
 	echo "bench: wall-clock boot ($series, 2 vCPUs, $((wsizes / 1024)) KiB x $reps reps)"
 	SECX_ACCEL=tcg,thread=multi SECX_VM_LOG=$out/vm-wall-$series.log \
 		"$top/scripts/vm/run.sh" -k "$series" -s 2 -m 1024 -t 3000 "${ko[@]}" "${files[@]}" -- \
-		"${guest[*]}" "$wsizes" >"$wall_log" 2>&1
+		"$wall_guest" >"$wall_log" 2>&1
 }
 insn_boot() {
-	echo "bench: instruction-count boot ($series, 1 vCPU, single-threaded TCG, sizes $isz bytes x $reps reps)"
+	echo "bench: instruction-count boot ($series, $ismp vCPUs, single-threaded TCG, sizes $isz bytes x $reps reps)"
 	rm -f "$plugin_log"
 	SECX_ACCEL=tcg,thread=single SECX_VM_LOG=$out/vm-insn-$series.log \
-		"$top/scripts/vm/run.sh" -k "$series" -s 1 -m 1024 -t 3000 \
+		"$top/scripts/vm/run.sh" -k "$series" -s "$ismp" -m 1024 -t 3000 \
 		--plugin "$bin/libinsncount.so" "$plugin_log" "${ko[@]}" "${files[@]}" -- \
 		"${guest[*]}" $isz >"$insn_log" 2>&1
 }
@@ -153,5 +166,9 @@ echo "bench: guest runs took $(($(date +%s) - start)) s"
 	echo "secx tree: $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)${kmod_rev:+, secx.ko from $kmod_rev ($rev)}"
 } >"$out/meta.txt"
 /usr/bin/python3 "$here/report.py" "$out" "$cases" "$wall_log" "$insn_log" "$plugin_log" || rc=1
+if [ "$quick" = 1 ] && [ "$metric" != insn ]; then
+	/usr/bin/python3 "$here/memreport.py" "$wall_log" >"$out/memory-quick.txt" || rc=1
+	cat "$out/memory-quick.txt"
+fi
 cat "$out/meta.txt"
 exit "$rc"

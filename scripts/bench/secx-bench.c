@@ -6,6 +6,7 @@
  * AF_ALG.  Runs inside the benchmark guest; scripts/bench/run.sh drives it.
  *
  *   secx-bench --mkfile PATH BYTES
+ *   secx-bench --plugin-check | --plugin-ranges   (see insncount.c)
  *   secx-bench --proto tcp|ktls|ossl|secx|alg --file PATH [options]
  *
  * options:
@@ -26,6 +27,13 @@
  *   --timeout SEC           give up (status=fail) after SEC seconds, print
  *                           where both ends are blocked (default 600)
  *
+ *   secx-bench --mem-pairs N --proto tcp|ktls|secx [--suite S] [--name NAME]
+ *              [--mem-xfer K --file PATH] [--mem-idle SEC]
+ *
+ *   Memory per connection pair (see run_memory()): N idle pairs keyed both
+ *   ways, then --file moved through K of them and SEC (default 10) seconds
+ *   of idling.  Output: secx-mem and secx-mem-cache lines, bytes per pair.
+ *
  * Three processes: the parent connects the two sockets, forks the receiver
  * and the sender, which do their set-up (keys, TLS handshake) and report
  * ready; then the parent starts the clock (and executes the start marker),
@@ -40,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <linux/if_alg.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
@@ -287,6 +296,14 @@ static void connect_pair(int *cfd, int *sfd)
 
 /* --- kTLS ---------------------------------------------------------------- */
 
+static int ktls_attached(int fd)
+{
+	char name[16] = "";
+	socklen_t len = sizeof(name) - 1;
+
+	return !getsockopt(fd, SOL_TCP, TCP_ULP, name, &len) && !strcmp(name, "tls");
+}
+
 static int ktls_keys(int fd, int dir, struct report *r)
 {
 	union {
@@ -323,7 +340,8 @@ static int ktls_keys(int fd, int dir, struct report *r)
 		return -1;
 	}
 	ci.g128.info.version = TLS_1_3_VERSION;
-	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls"))) {
+	/* attach tls.ko once; --mem-pairs keys both directions of a socket */
+	if (!ktls_attached(fd) && setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls"))) {
 		set_msg(r, ST_FAIL, "TCP_ULP tls: %s", strerror(errno));
 		return -1;
 	}
@@ -821,6 +839,356 @@ static int parse_suite(const char *s)
 	return 0;
 }
 
+/* --- memory per connection (--mem-pairs) --------------------------------- */
+
+/*
+ * The kernel's memory as /proc sees it: /proc/meminfo (kB), the TCP line
+ * of /proc/net/sockstat (pages charged to TCP sockets), and the pages of
+ * every slab cache in /proc/slabinfo (when the kernel has it).
+ */
+#define MEM_CACHES	512
+
+struct memsnap {
+	long long free_kb, avail_kb, slab_kb, sunreclaim_kb, vmalloc_kb;
+	long long sock_pages, pcp_pages, cache_bytes;
+	int ncache;
+	struct {
+		char name[40];
+		long long bytes;
+	} cache[MEM_CACHES];
+};
+
+static void mem_snapshot(struct memsnap *m)
+{
+	char line[512], name[64];
+	long long v, a, b, c, d, e, pps;
+	FILE *f;
+
+	sync();
+	sleep(1);	/* RCU-deferred frees of the previous phase */
+	memset(m, 0, sizeof(*m));
+	/* fold the per-CPU counter deltas into the global ones */
+	f = fopen("/proc/sys/vm/stat_refresh", "w");
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	/*
+	 * Free pages parked on the per-CPU lists are not in MemFree: add
+	 * them ("count:" under "pagesets" in /proc/zoneinfo), or MemFree
+	 * swings by megabytes with whichever CPU freed last.
+	 */
+	f = fopen("/proc/zoneinfo", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &v) == 1)
+			m->pcp_pages += v;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		die("/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^:]: %lld", name, &v) != 2)
+			continue;
+		if (!strcmp(name, "MemFree"))
+			m->free_kb = v;
+		else if (!strcmp(name, "MemAvailable"))
+			m->avail_kb = v;
+		else if (!strcmp(name, "Slab"))
+			m->slab_kb = v;
+		else if (!strcmp(name, "SUnreclaim"))
+			m->sunreclaim_kb = v;
+		else if (!strcmp(name, "VmallocUsed"))
+			m->vmalloc_kb = v;
+	}
+	fclose(f);
+	f = fopen("/proc/net/sockstat", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " mem ");
+
+		if (!strncmp(line, "TCP:", 4) && p)
+			m->sock_pages = strtoll(p + 5, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	/* name active_objs num_objs objsize objperslab pagesperslab : tunables ... : slabdata active_slabs num_slabs sharedavail */
+	f = fopen("/proc/slabinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *sd = strstr(line, ": slabdata");
+
+		if (line[0] == '#' || !sd || m->ncache == MEM_CACHES ||
+		    sscanf(line, "%39s %lld %lld %lld %lld %lld", m->cache[m->ncache].name,
+			   &a, &b, &c, &d, &pps) != 6 ||
+		    sscanf(sd, ": slabdata %lld %lld", &e, &v) != 2)
+			continue;
+		m->cache[m->ncache++].bytes = v * pps * 4096;
+		m->cache_bytes += v * pps * 4096;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Per-pair differences @b - @a, one line; the caches that grew most, one line each. */
+static void mem_report(const char *phase, int pairs, const struct memsnap *a,
+		       const struct memsnap *b)
+{
+	static const char *const pn[] = { "tcp", "ktls", "ossl", "secx", "alg" };
+	struct { const char *name; long long d; } top[5] = { { NULL, 0 } };
+	int i, j, k;
+
+	/*
+	 * slab_b: Slab (caches and kmalloc_large pages); caches_b: the part in
+	 * /proc/slabinfo's caches (-1 without it); used_b: drop of free pages
+	 * (MemFree + per-CPU lists); sockmem_b: pages charged to TCP sockets.
+	 */
+	printf("secx-mem name=%s proto=%s phase=%s pairs=%d slab_b=%lld sunreclaim_b=%lld"
+	       " caches_b=%lld used_b=%lld avail_b=%lld vmalloc_b=%lld sockmem_b=%lld\n",
+	       opt.name, pn[opt.proto], phase, pairs,
+	       (b->slab_kb - a->slab_kb) * 1024 / pairs,
+	       (b->sunreclaim_kb - a->sunreclaim_kb) * 1024 / pairs,
+	       b->ncache ? (b->cache_bytes - a->cache_bytes) / pairs : -1,
+	       (a->free_kb * 1024 + a->pcp_pages * 4096 - b->free_kb * 1024 -
+		b->pcp_pages * 4096) / pairs,
+	       (a->avail_kb - b->avail_kb) * 1024 / pairs,
+	       (b->vmalloc_kb - a->vmalloc_kb) * 1024 / pairs,
+	       (b->sock_pages - a->sock_pages) * 4096 / pairs);
+	for (i = 0; i < b->ncache; i++) {
+		long long d = b->cache[i].bytes;
+
+		for (j = 0; j < a->ncache; j++)
+			if (!strcmp(a->cache[j].name, b->cache[i].name)) {
+				d -= a->cache[j].bytes;
+				break;
+			}
+		for (k = 0; k < 5 && top[k].name && top[k].d >= d; k++)
+			;
+		if (k == 5 || d <= 0)
+			continue;
+		memmove(&top[k + 1], &top[k], (4 - k) * sizeof(top[0]));
+		top[k].name = b->cache[i].name;
+		top[k].d = d;
+	}
+	for (k = 0; k < 5 && top[k].name; k++)
+		printf("secx-mem-cache name=%s proto=%s phase=%s cache=%s bytes=%lld\n",
+		       opt.name, pn[opt.proto], phase, top[k].name, top[k].d / pairs);
+	fflush(stdout);
+}
+
+/* Move file_size bytes from @cfd to @sfd in one process: non-blocking both ends. */
+static int mem_transfer(int cfd, int sfd, uint8_t *buf, size_t bufsz)
+{
+	uint64_t got = 0;
+	off_t off = 0;
+
+	fcntl(cfd, F_SETFL, O_NONBLOCK);
+	fcntl(sfd, F_SETFL, O_NONBLOCK);
+	while (got < file_size) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = cfd, .events = POLLOUT } };
+		int moved = 0, sending;
+		ssize_t n = 0;
+
+		while ((uint64_t)off < file_size &&
+		       (n = sendfile(cfd, file_fd, &off, file_size - off)) > 0)
+			moved = 1;
+		sending = (uint64_t)off < file_size;
+		if (sending && (!n || (errno != EAGAIN && errno != EINTR)))
+			return fprintf(stderr, "secx-bench: sendfile: %s\n",
+				       n ? strerror(errno) : "short"), -1;
+		while ((n = recv(sfd, buf, bufsz, 0)) > 0) {
+			got += n;
+			moved = 1;
+		}
+		if (!n || (errno != EAGAIN && errno != EINTR))
+			return fprintf(stderr, "secx-bench: recv: %s after %" PRIu64 " bytes\n",
+				       n ? strerror(errno) : "end of stream", got), -1;
+		if (!moved && poll(p, sending ? 2 : 1, 10000) <= 0)
+			return fprintf(stderr, "secx-bench: transfer stalled at %" PRIu64 " bytes\n",
+				       got), -1;
+	}
+	return 0;
+}
+
+/*
+ * --mem-pairs N: open N connected pairs on loopback, key both directions of
+ * both ends (kTLS: TLS_TX and TLS_RX; secx: SECX_TX and SECX_RX; TCP:
+ * nothing), let them idle and report the kernel memory per pair.  Then move
+ * the --file through the first --mem-xfer pairs (sendfile -> recv), let
+ * them idle --mem-idle seconds and report what each of those pairs still
+ * holds beyond the idle figure.  Everything this process allocates itself
+ * is allocated before the first snapshot.
+ */
+static int run_memory(int pairs, int xfer, unsigned int idle)
+{
+	static uint8_t rbuf[RCVBUF];
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct rlimit rl = { .rlim_cur = 2 * pairs + 64, .rlim_max = 2 * pairs + 64 };
+	static struct memsnap m0, m1, m2;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len = sizeof(a);
+	int *fd, lfd, i, one = 1, rc = 0;
+	struct report r;
+
+	if (xfer > pairs)
+		xfer = pairs;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("RLIMIT_NOFILE %d: %s", 2 * pairs + 64, strerror(errno));
+	fd = calloc(2 * pairs, sizeof(*fd));
+	if (!fd)
+		die("out of memory");
+	memset(rbuf, 0, sizeof(rbuf));
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, len) || listen(lfd, 16) ||
+	    getsockname(lfd, (struct sockaddr *)&a, &len))
+		die("listen: %s", strerror(errno));
+	mem_snapshot(&m0);
+	for (i = 0; i < pairs; i++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0), s;
+
+		if (c < 0 || connect(c, (struct sockaddr *)&a, len))
+			die("connect pair %d: %s", i, strerror(errno));
+		s = accept(lfd, NULL, NULL);
+		if (s < 0)
+			die("accept pair %d: %s", i, strerror(errno));
+		fd[2 * i] = c;
+		fd[2 * i + 1] = s;
+		memset(&r, 0, sizeof(r));
+		switch (opt.proto) {
+		case P_KTLS:
+			if (ktls_keys(c, TLS_TX, &r) || ktls_keys(c, TLS_RX, &r) ||
+			    ktls_keys(s, TLS_TX, &r) || ktls_keys(s, TLS_RX, &r))
+				die("pair %d: %s", i, r.msg);
+			break;
+		case P_SECX:
+			if (secx_setup(c, 1, &r) || secx_setup(s, 0, &r))
+				die("pair %d: %s", i, r.msg);
+			break;
+		default:
+			break;
+		}
+	}
+	close(lfd);	/* before the snapshot: its memory is not per pair */
+	mem_snapshot(&m1);
+	mem_report("idle", pairs, &m0, &m1);
+	if (xfer > 0 && opt.file) {
+		for (i = 0; i < xfer && !rc; i++)
+			rc = mem_transfer(fd[2 * i], fd[2 * i + 1], rbuf, sizeof(rbuf));
+		sleep(idle);
+		mem_snapshot(&m2);
+		mem_report("xfer", xfer, &m1, &m2);
+	}
+	for (i = 0; i < 2 * pairs; i++) {
+		/* reset, no TIME_WAIT left behind to be freed during the next run */
+		setsockopt(fd[i], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd[i]);
+	}
+	free(fd);
+	printf("secx-mem-done name=%s status=%s\n", opt.name, rc ? "fail" : "ok");
+	return rc ? 1 : 0;
+}
+
+/*
+ * --plugin-ranges: tell insncount.c where the kernel's copy and clear
+ * functions are (from /proc/kallsyms), so that it counts the bytes they
+ * store with plain MOVs as well as with REP MOVS/STOS.  6.12's memcpy and
+ * memset on a CPU without FSRM/FSRS are such loops (memcpy_orig,
+ * memset_orig).  A function's end is the next symbol's address.
+ */
+static const struct {
+	const char *name;
+	int zero;
+} copy_funcs[] = {
+	{ "memcpy", 0 }, { "__memcpy", 0 }, { "memcpy_orig", 0 }, { "memcpy_erms", 0 },
+	{ "memmove", 0 }, { "__memmove", 0 }, { "rep_movs_alternative", 0 },
+	{ "copy_user_generic_unrolled", 0 }, { "copy_user_generic_string", 0 },
+	{ "copy_user_enhanced_fast_string", 0 }, { "copy_user_short_string", 0 },
+	{ "__copy_user_nocache", 0 }, { "copy_page", 0 }, { "copy_page_regs", 0 },
+	{ "memset", 1 }, { "__memset", 1 }, { "memset_orig", 1 }, { "memset_erms", 1 },
+	{ "rep_stos_alternative", 1 }, { "clear_page_orig", 1 }, { "clear_page_rep", 1 },
+	{ "clear_page_erms", 1 }, { "clear_user_original", 1 }, { "clear_user_rep_good", 1 },
+	{ "clear_user_erms", 1 }, { "__clear_user", 1 },
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void plugin_ranges(void)
+{
+	enum { NF = sizeof(copy_funcs) / sizeof(copy_funcs[0]) };
+	uint64_t start[NF] = { 0 }, *addr = NULL, a;
+	size_t n = 0, cap = 0, lo, hi;
+	char line[512], name[256], type;
+	unsigned int k;
+	uint8_t *page;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		die("/proc/kallsyms: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 " %c %255s", &a, &type, name) != 3 ||
+		    (type != 't' && type != 'T') || strchr(line, '['))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 65536;
+			addr = realloc(addr, cap * sizeof(*addr));
+			if (!addr)
+				die("out of memory");
+		}
+		addr[n++] = a;
+		for (k = 0; k < NF; k++)
+			if (!strcmp(name, copy_funcs[k].name))
+				start[k] = a;
+	}
+	fclose(f);
+	if (!n || !addr[0])
+		die("/proc/kallsyms shows no addresses (kernel.kptr_restrict?)");
+	qsort(addr, n, sizeof(*addr), cmp_u64);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	for (k = 0; k < NF; k++) {
+		uint32_t tag = 0x5ec60000u | (copy_funcs[k].zero ? 2 : 1);
+		uint64_t end;
+		uint8_t *p = page + 32 * k;
+
+		if (!start[k])
+			continue;
+		for (lo = 0, hi = n; lo < hi;) {	/* first address > start */
+			size_t mid = (lo + hi) / 2;
+
+			if (addr[mid] <= start[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n)
+			continue;
+		end = addr[lo];
+		/* nopl tag(%rax,%rax,1); movabs $start,%rax; movabs $end,%rdx; ret */
+		memcpy(p, "\x0f\x1f\x84\x00", 4);
+		memcpy(p + 4, &tag, 4);
+		p[8] = 0x48;
+		p[9] = 0xb8;
+		memcpy(p + 10, &start[k], 8);
+		p[18] = 0x48;
+		p[19] = 0xba;
+		memcpy(p + 20, &end, 8);
+		p[28] = 0xc3;
+		__builtin___clear_cache((char *)p, (char *)p + 32);
+		((uint64_t (*)(void))(void *)p)();	/* returns in rax, clobbers rdx: ABI-clean */
+		printf("secx-plugin-range %s %s %" PRIx64 " %" PRIu64 "\n",
+		       copy_funcs[k].zero ? "zero" : "copy", copy_funcs[k].name, start[k],
+		       end - start[k]);
+	}
+	free(addr);
+	fflush(stdout);
+}
+
 /*
  * Known work between markers, to check the plugin's REP accounting:
  * tag 0x7ff0..0x7ff3 bracket 1,000,000 bytes of rep movsb, then 125,000
@@ -861,10 +1229,16 @@ int main(int argc, char **argv)
 	pid_t pid[2] = { -1, -1 };
 	marker_fn mark[2];
 	uint64_t t0, t1;
+	int mem_pairs = 0, mem_xfer = 0;
+	unsigned int mem_idle = 10;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && !strcmp(argv[1], "--plugin-check")) {
 		plugin_check();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--plugin-ranges")) {
+		plugin_ranges();
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "--mkfile")) {
@@ -919,9 +1293,30 @@ int main(int argc, char **argv)
 			opt.name = v;
 		} else if (!strcmp(a, "--file")) {
 			opt.file = v;
+		} else if (!strcmp(a, "--mem-pairs")) {
+			mem_pairs = strtol(v, NULL, 0);
+			if (mem_pairs < 1 || mem_pairs > 100000)
+				die("--mem-pairs 1..100000");
+		} else if (!strcmp(a, "--mem-xfer")) {
+			mem_xfer = strtol(v, NULL, 0);
+			if (mem_xfer < 0 || mem_xfer > 100000)
+				die("--mem-xfer 0..100000");
+		} else if (!strcmp(a, "--mem-idle")) {
+			mem_idle = strtoul(v, NULL, 0);
+			if (mem_idle > 3600)
+				die("--mem-idle 0..3600");
 		} else {
 			die("unknown option %s", a);
 		}
+	}
+	if (mem_pairs) {
+		if (opt.proto != P_TCP && opt.proto != P_KTLS && opt.proto != P_SECX)
+			die("--mem-pairs: --proto tcp|ktls|secx");
+		if (mem_xfer && !opt.file)
+			die("--mem-xfer needs --file");
+		if (opt.file)
+			open_file();
+		return run_memory(mem_pairs, mem_xfer, mem_idle);
 	}
 	if (!opt.file)
 		die("--file is required");
