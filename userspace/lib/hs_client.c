@@ -84,14 +84,16 @@ int secx_client(int fd, const struct secx_cfg *cfg)
 	struct hs_state *st;
 	int ret;
 
-	if (!(cfg->flags & SECX_CFG_NO_KERNEL) && hs_attach_early(fd))
-		return -1;
+	if (!HS_NO_KERNEL(cfg) && hs_attach_early(fd))
+		return hs_fail(NULL, fd);
 	st = hs_new(fd, cfg, 0);
 	if (!st)
-		return -1;
+		return hs_fail(NULL, fd);
 	if (cfg->auth == SECX_AUTH_PSK && cfg->psk_identity)
 		strncpy(st->psk_id, cfg->psk_identity, SECX_NAME_MAX);
 	ret = client_flow(st, fd);
+	if (ret)
+		hs_fail(st, fd);
 	hs_free(st);
 	return ret;
 }

@@ -183,8 +183,10 @@ int hs_parse_client_hello(const uint8_t *b, size_t len, struct hs_client_hello *
 	get_bytes(&c, m->share, sizeof(m->share));
 	m->id_len = get_u8(&c);
 	get_bytes(&c, m->identity, m->id_len);
-	if (!c.bad && memchr(m->identity, 0, m->id_len))
-		return secx_err("malformed ClientHello: NUL byte in the PSK identity");
+	/* handshake.rst: printable ASCII without spaces; never printed raw. */
+	if (!c.bad && m->id_len && !hs_name_ok(m->identity, m->id_len))
+		return secx_err("malformed ClientHello: the PSK identity is not printable ASCII "
+				"without spaces");
 	return done(&c, "ClientHello");
 }
 
@@ -244,11 +246,12 @@ int hs_parse_id_ed25519(const uint8_t *b, size_t len, struct hs_id_ed25519 *m)
 		return -1;
 	if (!m->name_len)
 		return secx_err("malformed Identity: empty peer name");
-	/* Names end up in files and messages: printable ASCII, no spaces. */
+	/* Names end up in files and messages: printable ASCII, no spaces, no '#'. */
 	for (i = 0; i < m->name_len; i++)
-		if (m->name[i] <= ' ' || m->name[i] > '~')
-			return secx_err("malformed Identity: peer name has byte 0x%02x",
-					(uint8_t)m->name[i]);
+		if ((uint8_t)m->name[i] <= ' ' || (uint8_t)m->name[i] > '~' ||
+		    (!i && m->name[0] == '#'))
+			return secx_err("malformed Identity: peer name has byte 0x%02x at %u",
+					(uint8_t)m->name[i], i);
 	return 0;
 }
 

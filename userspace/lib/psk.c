@@ -91,13 +91,17 @@ int hs_psk_load(const char *path, const char *identity, char *id_out,
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (ret == 1 && fgets(line, sizeof(line), f)) {
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			ret = secx_err("%s:%d: line too long", path, lineno);
+			break;
+		}
 		line[strcspn(line, "\r\n")] = 0;
 		save = NULL;
 		id = strtok_r(line, " \t", &save);
 		if (!id || *id == '#')
 			continue;
 		hex = strtok_r(NULL, " \t", &save);
-		if (!hex || strtok_r(NULL, " \t", &save) || strlen(id) > SECX_NAME_MAX ||
+		if (!hex || strtok_r(NULL, " \t", &save) || !hs_name_ok(id, strlen(id)) ||
 		    unhex(hex, secret, secret_len)) {
 			ret = secx_err("%s:%d: malformed line (expected IDENTITY HEXSECRET, "
 				       "%d..%d bytes)", path, lineno, HS_PSK_MIN, HS_PSK_MAX);
