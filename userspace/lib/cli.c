@@ -166,18 +166,22 @@ int secx_cli_auth_finish(struct secx_cfg *cfg, int is_server)
 	if (cfg->psk_identity && !psk)
 		return secx_err("--psk-identity needs --psk");
 	if ((psk || anon) && cfg->peer_name) {
-		if (given)
+		/* psk client: --peer-name is the server's name, checked (reflection) */
+		if (given && (anon || is_server))
 			return secx_err("--peer-name cannot be enforced with %s: nothing in it "
-					"authenticates a peer name", psk ? "--psk" : "--anonymous");
-		cfg->peer_name = NULL;	/* the HOST a client dialled: nothing to check */
+					"authenticates a peer name", anon ? "--anonymous" :
+					"--psk on a server");
+		if (!given)
+			cfg->peer_name = NULL;	/* the HOST dialled, often an address */
 	}
 	if (x509 && is_server && cfg->peer_name && !cfg->ca_file)
 		return secx_err("--peer-name on an x509 server needs --ca: without a trust "
 				"anchor no certificate name is verified");
 	if ((cfg->flags & SECX_CFG_TOFU) && !ed)
 		return secx_err("--tofu needs --key and --known-peers");
-	if (cfg->self_name && !ed)
-		return secx_err("--name is only presented with --key/--known-peers");
+	if (cfg->self_name && !ed && !(psk && is_server))
+		return secx_err("--name is presented only with --key/--known-peers, or by a "
+				"--psk server");
 	test_mode(cfg);
 	/* Every credential loaded and checked now, before listening or connecting. */
 	return secx_cfg_load(cfg, is_server);

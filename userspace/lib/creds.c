@@ -16,8 +16,6 @@
 /* The option combination, for library users and tools alike. */
 int hs_cfg_check(const struct secx_cfg *cfg, int server)
 {
-	const char *m = hs_auth_name(cfg->auth);
-
 	if (cfg->flags & ~(unsigned int)HS_CFG_FLAGS)
 		return secx_err("unsupported flags 0x%x in secx_cfg", cfg->flags & ~HS_CFG_FLAGS);
 	if (cfg->peer_name && hs_check_name("peer name", cfg->peer_name))
@@ -29,9 +27,11 @@ int hs_cfg_check(const struct secx_cfg *cfg, int server)
 	switch (cfg->auth) {
 	case SECX_AUTH_PSK:
 	case SECX_AUTH_ANON:
-		if (cfg->peer_name)
-			return secx_err("--peer-name cannot be enforced with %s authentication: "
-					"nothing in it authenticates a peer name", m);
+		/* psk client: the server's name in its ServerHello must match. */
+		if (cfg->peer_name && (server || cfg->auth == SECX_AUTH_ANON))
+			return secx_err("--peer-name cannot be enforced %s: nothing in it "
+					"authenticates a peer name", cfg->auth == SECX_AUTH_ANON ?
+					"with anonymous authentication" : "by a psk server");
 		if (cfg->auth == SECX_AUTH_PSK && !cfg->psk_file)
 			return secx_err("psk authentication needs a PSK file (--psk)");
 		if (cfg->auth == SECX_AUTH_ANON && !(cfg->flags & SECX_CFG_ALLOW_ANON))

@@ -99,6 +99,8 @@ struct hs_server_hello {
 	uint8_t random[SECX_HS_RANDOM_LEN];
 	uint16_t suite;
 	uint8_t share[SECX_X25519_LEN];
+	uint8_t name_len;			/* psk: the server's name, 1..255; else 0 */
+	char name[SECX_NAME_MAX + 1];		/* NUL-terminated copy */
 };
 
 /* Identity, ed25519 method */
@@ -292,6 +294,7 @@ int hs_derive_handshake(struct hs_state *st, const uint8_t peer_share[SECX_X2551
 int hs_send_finished(struct hs_state *st, const char *which, unsigned int type);
 int hs_recv_finished(struct hs_state *st, const char *which, unsigned int type);
 int hs_load_own_key(struct hs_state *st);
+int hs_self_name(const struct secx_cfg *cfg, char *out, size_t len);
 int hs_send_identity(struct hs_state *st);
 int hs_recv_identity(struct hs_state *st);
 int hs_pin_pending(struct hs_state *st);

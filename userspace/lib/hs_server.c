@@ -99,6 +99,10 @@ static int send_server_hello(struct hs_state *st)
 {
 	struct hs_server_hello sh = { .version = SECX_HS_VERSION, .suite = st->suite->id };
 
+	/* psk: name the server in the transcript, so a client can check it (reflection). */
+	if (st->cfg->auth == SECX_AUTH_PSK)
+		sh.name_len = (uint8_t)hs_self_name(st->cfg, sh.name, sizeof(sh.name));
+
 	if (hs_random(sh.random, sizeof(sh.random)) || hs_x25519_keygen(st->x_priv, sh.share))
 		return -1;
 	return hs_send(st, hs_enc_server_hello(HS_OUT(st), HS_OUT_CAP(st), &sh));

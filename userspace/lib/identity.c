@@ -74,16 +74,22 @@ static int send_verify(struct hs_state *st)
 	return hs_send(st, hs_enc_verify(HS_OUT(st), HS_OUT_CAP(st), sig, sig_len));
 }
 
+/* The name we present: --name, else the host name if it is a name, else "unnamed". */
+int hs_self_name(const struct secx_cfg *cfg, char *out, size_t len)
+{
+	if (cfg->self_name)
+		snprintf(out, len, "%s", cfg->self_name);
+	else if (gethostname(out, len - 1) || (out[len - 1] = 0, !hs_name_ok(out, strlen(out))))
+		snprintf(out, len, "unnamed");
+	return (int)strlen(out);
+}
+
 static int send_ed25519(struct hs_state *st)
 {
 	struct hs_id_ed25519 id = { 0 };
 	size_t n = sizeof(id.pub);
 
-	if (st->cfg->self_name)
-		snprintf(id.name, sizeof(id.name), "%s", st->cfg->self_name);
-	else if (gethostname(id.name, sizeof(id.name) - 1))
-		snprintf(id.name, sizeof(id.name), "unnamed");
-	id.name_len = (uint8_t)strlen(id.name);
+	id.name_len = (uint8_t)hs_self_name(st->cfg, id.name, sizeof(id.name));
 	if (!EVP_PKEY_get_raw_public_key(st->key, id.pub, &n))
 		return secx_err_ossl("Ed25519 public key");
 	return hs_send(st, hs_enc_id_ed25519(HS_OUT(st), HS_OUT_CAP(st), &id));

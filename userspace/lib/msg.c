@@ -201,6 +201,10 @@ int hs_enc_server_hello(uint8_t *buf, size_t cap, const struct hs_server_hello *
 	put(&o, m->random, sizeof(m->random));
 	put_u16(&o, m->suite);
 	put(&o, m->share, sizeof(m->share));
+	if (m->name_len) {	/* psk only: the server's name */
+		put_u8(&o, m->name_len);
+		put(&o, m->name, m->name_len);
+	}
 	return finish(&o);
 }
 
@@ -217,6 +221,13 @@ int hs_parse_server_hello(const uint8_t *b, size_t len, struct hs_server_hello *
 	get_bytes(&c, m->random, sizeof(m->random));
 	m->suite = get_u16(&c);
 	get_bytes(&c, m->share, sizeof(m->share));
+	if (!c.bad && c.left) {	/* psk: u8 name_len || name */
+		m->name_len = get_u8(&c);
+		get_bytes(&c, m->name, m->name_len);
+		if (!c.bad && !hs_name_ok(m->name, m->name_len))
+			return secx_err("malformed ServerHello: the server name is not printable "
+					"ASCII without spaces");
+	}
 	return done(&c, "ServerHello");
 }
 

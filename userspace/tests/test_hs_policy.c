@@ -83,7 +83,7 @@ static void test_cli(void)
 	tap_ok(cli(0, "h", "--key", id, "--known-peers", kp, "--name", "", NULL),
 	       "empty --name is a usage error");
 	tap_ok(cli(1, NULL, "--psk", psk, "--peer-name", "alice", NULL),
-	       "--psk with --peer-name is refused (nothing could enforce it)");
+	       "psk server with --peer-name is refused (nothing could enforce it)");
 	tap_ok(cli(0, "h", "--anonymous", "--peer-name", "alice", NULL),
 	       "--anonymous with --peer-name is refused");
 	tap_ok(!cli(0, "h", "--psk", psk, NULL), "--psk client: the dialled HOST is no error");
@@ -323,6 +323,34 @@ static void test_hostile_identity(void)
 		tap_diag("rc=%d err='%s'", s.rc, s.err);
 }
 
+/* ---- PSK reflection (Selfie): one host, one PSK, both roles ---- */
+
+static void test_psk_reflection(void)
+{
+	struct fx_side c, s;
+
+	/* Host A's client wants B, but its connection is redirected to A's own server. */
+	fx_init(&c, SECX_AUTH_PSK);
+	fx_init(&s, SECX_AUTH_PSK);
+	c.cfg.psk_file = s.cfg.psk_file = fx_path("psk");
+	c.cfg.peer_name = "hostB";
+	s.cfg.self_name = "hostA";
+	fx_handshake(&c, &s, NULL);
+	if (!tap_ok(c.rc && s.rc && has(c.err, "hostA"),
+		    "psk reflection: a client expecting 'hostB' refuses its own host's server"))
+		FX_DIAG(&c, &s);
+	fx_init(&c, SECX_AUTH_PSK);
+	fx_init(&s, SECX_AUTH_PSK);
+	c.cfg.psk_file = s.cfg.psk_file = fx_path("psk");
+	c.cfg.peer_name = "hostB";
+	s.cfg.self_name = "hostB";
+	fx_handshake(&c, &s, NULL);
+	if (!tap_ok(fx_keys_match(&c, &s), "psk: the server named 'hostB' is accepted"))
+		FX_DIAG(&c, &s);
+	tap_ok(!cli(0, "h", "--psk", fx_path("psk"), "--peer-name", "hostB", NULL),
+	       "psk client: --peer-name names the server and is accepted (%s)", secx_strerror());
+}
+
 /* ---- the socket after a failure ---- */
 
 static void test_shutdown_after_failure(void)
@@ -441,6 +469,7 @@ int main(void)
 	test_x509();
 	test_ed25519();
 	test_hostile_identity();
+	test_psk_reflection();
 	test_shutdown_after_failure();
 	test_key_modes();
 	test_pubkey_of_public();

@@ -219,6 +219,7 @@ static void run(const struct vec *v, const char *psk_hex)
 		snprintf(line, sizeof(line), "client1 %s\n", psk_hex);
 		fx_write("psk", line, 0600);
 		c.cfg.psk_file = s.cfg.psk_file = fx_path("psk");
+		s.cfg.self_name = "server1";	/* the name in its ServerHello */
 	}
 	c.cfg.suites = s.cfg.suites = &v->suite;
 	c.cfg.n_suites = s.cfg.n_suites = 1;
@@ -254,12 +255,12 @@ static void run(const struct vec *v, const char *psk_hex)
 static const struct vec psk_vec = {
 	.name = "psk, aes-128-gcm",
 	.suite = SECX_SUITE_AES_128_GCM_SHA256,
-	.c2s_sha256 = "78a2b8002bb9e6cbcbb36ab7775fac0ccfa39150b282bd369581ac2f4161c836",
-	.s2c_sha256 = "f17912566c461a6aa3aae71e0f3ba18f161250eb1b7f7fe3c559a681b0c5561b",
-	.c_ap = "695c498b6cc0e743b7e18b8cd52cf766748b2409768d85e5e0555b15237e95c2",
-	.s_ap = "59ef26bcceaea6831f0928871c9dd4e4df7067ae6c6855436c95c810a3551b43",
-	.c_key = "92f46aea7ad1521018e727f9d671bd80",
-	.c_iv = "8e8ec2963026a7bf49f790df",
+	.c2s_sha256 = "975d7103e53394fee8a55678b7f0a85c0a57ba9c55677fcde34bcf6e1a0e4a0a",
+	.s2c_sha256 = "1d2499db55dccd745ba48c383600e6642ee3788b06e868654d4a8ffbcadc8fc3",
+	.c_ap = "28e598a995c978423cced572b9ff30937aaa3a5882213df3f534620f5417f8a6",
+	.s_ap = "b0ed68c701cf87a28a5d4e7e2288b1f9590ecc3f9c8e7c72607d0e5a3348aa1d",
+	.c_key = "98bd444add70435d9065d0f2c29bfacf",
+	.c_iv = "6ecee76410757fa180b13a05",
 };
 
 static const struct vec anon_vec = {
