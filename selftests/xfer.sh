@@ -497,13 +497,13 @@ else
 	diag send.err recv.err
 fi
 rm -f wire.c2s
-nc -l -p 7205 >/dev/null &
+sleep 15 | nc -l -p 7205 >/dev/null &	# stdin held open: nc closes on its EOF
 plain=$!
 wait_tcp_listen "" 7205
 nc -l -p 7204 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 7205" &
 relay=$!
 wait_tcp_listen "" 7204
-timeout 10 nc 127.0.0.1 7204 <src/marker	# plain nc may wait for the far end
+{ cat src/marker; sleep 1; } | timeout 10 nc 127.0.0.1 7204
 kill "$relay" "$plain" 2>/dev/null
 wait "$relay" "$plain" 2>/dev/null
 if grep -q SECX-PLAINTEXT-MARKER wire.c2s; then

@@ -61,7 +61,12 @@ static FILE *open_private(const char *path)
 		secx_err("cannot open PSK file %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) || (st.st_mode & 077)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		secx_err("PSK file %s is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & 077) {
 		secx_err("PSK file %s has mode %04o: it must not be accessible by group or "
 			 "others (chmod 600 %s)", path, (unsigned int)(st.st_mode & 07777), path);
 		close(fd);
