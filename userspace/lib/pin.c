@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -96,6 +97,23 @@ int hs_pin_check(const struct secx_cfg *cfg, const char *path, const char *name,
 	return 0;
 }
 
+/* flock(LOCK_EX), but a process holding the lock cannot stall us past 2 s. */
+static int lock_bounded(int fd)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
 /*
  * Append "NAME KEY" under an exclusive flock, after reading the file
  * again under that lock: another handshake may have pinned the name in
@@ -118,7 +136,7 @@ int hs_pin_add(const char *path, const char *name, const uint8_t pub[32])
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return secx_err("cannot write known peers %s: %s", path, strerror(errno));
-	if (flock(fd, LOCK_EX)) {
+	if (lock_bounded(fd)) {
 		secx_err("cannot lock known peers %s: %s", path, strerror(errno));
 		goto out;
 	}

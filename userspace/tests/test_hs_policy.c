@@ -6,7 +6,10 @@
  * at startup, and what happens to the socket after a failure.  Handshakes
  * run over socketpair() in test mode, as in test_hs_auth.c.
  */
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "hs_fixture.h"
 #include "hs.h"
@@ -261,6 +264,25 @@ static void test_ed25519(void)
 		       hs_pin_add(fx_path("s_race"), "racer", k2) != 0 &&
 		       hs_pin_add(fx_path("s_race"), "racer", k1) == 0,
 		       "a pin added under the lock re-checks: a second key for one name is refused");
+		{
+			int lfd = open(fx_path("s_race"), O_RDONLY);
+			time_t t0 = time(NULL);
+			pid_t pid = fork();
+
+			if (pid == 0) {	/* another process holds the lock */
+				flock(lfd, LOCK_EX);
+				sleep(5);
+				_exit(0);
+			}
+			usleep(200000);
+			tap_ok(hs_pin_add(fx_path("s_race"), "other", k2) != 0 &&
+			       time(NULL) - t0 < 5,
+			       "a known_peers lock held elsewhere delays a pin by 2 s at most (%s)",
+			       secx_strerror());
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			close(lfd);
+		}
 	}
 
 	/* A TOFU server that cannot write its file tells the client (no silent success). */
