@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handshake.h"
@@ -90,6 +91,7 @@ static void start(struct startups *s, int lfd, int fd, struct secx_cfg *cfg, cha
 static int accept_loop(int lfd, struct secx_cfg *cfg, char **cmd, int once, unsigned int max)
 {
 	struct startups s = { .n = 1, .max = max };
+	time_t last_drop = 0;
 	char addr[80];
 	unsigned int i;
 	int fd;
@@ -127,9 +129,13 @@ static int accept_loop(int lfd, struct secx_cfg *cfg, char **cmd, int once, unsi
 			serve(fd, cfg, cmd);
 		}
 		if (s.n - 1 >= s.max) {
-			secx_sock_name(fd, 1, addr, sizeof(addr));
-			fprintf(stderr, PROG ": %s: dropped, %u handshakes in progress "
-				"(--max-startups)\n", addr, s.max);
+			/* One line per second at most: a flood must not flood the log. */
+			if (time(NULL) != last_drop) {
+				secx_sock_name(fd, 1, addr, sizeof(addr));
+				fprintf(stderr, PROG ": %s: dropped, %u handshakes in progress "
+					"(--max-startups)\n", addr, s.max);
+				last_drop = time(NULL);
+			}
 			close(fd);
 			continue;
 		}

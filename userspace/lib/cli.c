@@ -12,7 +12,7 @@
 
 const char secx_cli_auth_usage[] =
 "Authentication (exactly one method, the same on both sides):\n"
-"  --psk FILE [--psk-identity ID]   pre-shared key file, lines 'IDENTITY HEXSECRET', mode 0600\n"
+"  --psk FILE [--psk-identity ID]   pre-shared key file, lines 'IDENTITY HEXSECRET', mode 0600\n""                                   (secx-handshake genpsk makes one; a PSK must be random)\n"
 "  --key FILE --known-peers FILE    Ed25519 key (secx-handshake genkey) and pinned peers\n"
 "        [--tofu] [--name NAME]     pin unknown peers on first use; name presented to peers\n"
 "  --cert FILE --key FILE --ca FILE X.509 certificate chain, its key, CA bundle for the peer\n"
@@ -20,8 +20,10 @@ const char secx_cli_auth_usage[] =
 "                                   client certificate)\n"
 "  --anonymous                      no authentication at all (prints a warning)\n"
 "Other:\n"
-"  --peer-name NAME                 name the peer must authenticate as (client default: HOST;\n"
-"                                   x509 server: needs --ca; refused with --psk/--anonymous)\n"
+"  --peer-name NAME                 name the peer must authenticate as (client default: HOST,\n"
+"                                   psk client: the server's --name, no default; x509 server:\n"
+"                                   needs --ca; refused on a psk server and with --anonymous)\n"
+"  --name NAME                      name presented (ed25519; psk server; default: host name)\n"
 "  --suites LIST                    comma-separated suites in preference order\n"
 "                                   (default: aes-128-gcm,aes-256-gcm,chacha20-poly1305)\n"
 "  --timeout SECONDS                handshake timeout (default 10)\n";
