@@ -467,9 +467,9 @@ done
 # plain TCP sees it (so the capture works).
 use_loopback
 wire() {
-	rm -f wire.c2s
+	rm -f wire.c2s wire.s2c
 	start_recv --json $ED_R
-	nc -l -p 7203 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 $RPORT" &
+	nc -l -p 7203 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 $RPORT | tee $W/wire.s2c" &
 	relay=$!
 	wait_tcp_listen "" 7203
 	timeout 60 secx-send --json $ED_S src/marker 127.0.0.1 7203 >send.out 2>send.err
@@ -485,6 +485,19 @@ if arrived marker && [ "${sz:-0}" -gt 204800 ] && ! grep -q SECX-PLAINTEXT-MARKE
 else
 	fail "wire: marker seen or transfer failed (send $SRC, recv $RRC, $sz bytes)"
 	diag send.err recv.err
+fi
+# Handshake v2 hides identities: neither direction of the capture holds the
+# client's name or either Ed25519 public key (compared as hex, so binary
+# bytes need no quoting).
+hexof() { od -An -tx1 -v | tr -d ' \n'; }
+cat wire.c2s wire.s2c 2>/dev/null | hexof >wire.hex
+ahex=$(base64 -d <alice.pub 2>/dev/null | hexof)
+bhex=$(base64 -d <bob.pub 2>/dev/null | hexof)
+if [ -s wire.s2c ] && [ ${#ahex} = 64 ] && [ ${#bhex} = 64 ] &&
+   ! grep -a -q alice wire.c2s wire.s2c && ! grep -q -e "$ahex" -e "$bhex" wire.hex; then
+	pass "wire: handshake v2: no peer name and no Ed25519 public key in the capture (both directions)"
+else
+	fail "wire: an identity is visible in the capture (s2c $(stat -c %s wire.s2c 2>/dev/null) bytes, key hex ${#ahex})"
 fi
 export SECX_NO_KERNEL=1
 wire

@@ -83,6 +83,7 @@ const char *hs_type_name(unsigned int type)
 		[HS_CLIENT_HELLO] = "ClientHello", [HS_SERVER_HELLO] = "ServerHello",
 		[HS_IDENTITY] = "Identity", [HS_VERIFY] = "Verify",
 		[HS_FINISHED] = "Finished", [HS_CONFIRM] = "Confirm", [HS_ALERT] = "Alert",
+		[HS_ENCRYPTED] = "Encrypted",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])

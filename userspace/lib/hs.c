@@ -58,6 +58,7 @@ static const char *peer_role(const struct hs_state *st)
 }
 
 static void pending_reply(struct hs_state *st);
+static int unwrap(struct hs_state *st, unsigned int type, size_t *len);
 
 /*
  * Queue the message just encoded at HS_OUT(st) (an encoder's result @len)
@@ -70,6 +71,10 @@ int hs_send(struct hs_state *st, int len)
 	if (len < 0)
 		return -1;
 	if (hs_transcript_add(&st->tr, HS_OUT(st), (size_t)len))
+		return -1;
+	if (st->enc)	/* the transcript holds the inner message */
+		len = hs_seal(st, HS_OUT(st), (size_t)len);
+	if (len < 0)
 		return -1;
 	st->flight_len += (size_t)len;
 	return 0;
@@ -208,11 +213,14 @@ int hs_recv(struct hs_state *st, unsigned int type, const uint8_t **body, size_t
 			return -1;
 		return hs_peer_alert_error(st, &al);
 	}
-	if (t != type) {
-		secx_err("the %s sent a %s where a %s was expected", peer_role(st),
-			 hs_type_name(t), hs_type_name(type));
+	if (t != (st->enc ? HS_ENCRYPTED : type)) {
+		secx_err("the %s sent %s %s where %s %s was expected", peer_role(st),
+			 t == HS_ENCRYPTED || !st->enc ? "a" : "an unencrypted", hs_type_name(t),
+			 st->enc ? "an encrypted" : "a", hs_type_name(type));
 		return hs_alert(st, HS_AL_UNEXPECTED_MESSAGE, NULL, 0);
 	}
+	if (st->enc && unwrap(st, type, len))
+		return -1;
 	return hs_transcript_add(&st->tr, st->in, HS_HDR_LEN + *len);
 }
 
@@ -234,6 +242,8 @@ int hs_derive_handshake(struct hs_state *st, const uint8_t peer_share[SECX_X2551
 	ret = hs_th(st, th);
 	if (!ret)
 		ret = hs_keys_handshake(&st->keys, st->suite, st->psk, st->psk_len, dh, th);
+	if (!ret)
+		ret = hs_enc_start(st);	/* every later message is Encrypted */
 	OPENSSL_cleanse(dh, sizeof(dh));
 	OPENSSL_cleanse(st->psk, sizeof(st->psk));
 	return ret;
@@ -249,6 +259,34 @@ int hs_send_finished(struct hs_state *st, const char *which, unsigned int type)
 		ret = hs_send(st, hs_enc_mac(HS_OUT(st), HS_OUT_CAP(st), type, mac, st->keys.hlen));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ret;
+}
+
+static int bad_finished(struct hs_state *st, unsigned int type);
+
+/*
+ * Version 2: the Encrypted message just read at st->in (body @*len bytes)
+ * becomes the inner message of type @type.  A message that does not
+ * decrypt was modified or keyed differently (a wrong PSK shows here).
+ */
+static int unwrap(struct hs_state *st, unsigned int type, size_t *len)
+{
+	unsigned int t;
+	size_t inner, l;
+
+	if (hs_open(st, st->in, *len, &inner))
+		return bad_finished(st, type);
+	if (hs_msg_header(st->in, &t, &l) || t == HS_ENCRYPTED || t == HS_ALERT ||
+	    l != inner - HS_HDR_LEN) {
+		secx_err("malformed Encrypted message from the %s", peer_role(st));
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	}
+	if (t != type) {
+		secx_err("the %s sent a %s where a %s was expected", peer_role(st),
+			 hs_type_name(t), hs_type_name(type));
+		return hs_alert(st, HS_AL_UNEXPECTED_MESSAGE, NULL, 0);
+	}
+	*len = l;
+	return 0;
 }
 
 static int bad_finished(struct hs_state *st, unsigned int type)

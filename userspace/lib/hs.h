@@ -63,7 +63,10 @@ enum hs_type {
 	HS_FINISHED	= 5,
 	HS_CONFIRM	= 6,
 	HS_ALERT	= 7,
+	HS_ENCRYPTED	= 8,	/* version 2: everything after ServerHello but Alert */
 };
+#define HS_ENC_TAG		16
+#define HS_ENC_OVERHEAD		(HS_HDR_LEN + HS_ENC_TAG)
 
 /* handshake.rst "Alert" */
 enum hs_alert_code {
@@ -99,8 +102,6 @@ struct hs_server_hello {
 	uint8_t random[SECX_HS_RANDOM_LEN];
 	uint16_t suite;
 	uint8_t share[SECX_X25519_LEN];
-	uint8_t name_len;			/* psk: the server's name, 1..255; else 0 */
-	char name[SECX_NAME_MAX + 1];		/* NUL-terminated copy */
 };
 
 /* Identity, ed25519 method */
@@ -108,6 +109,12 @@ struct hs_id_ed25519 {
 	uint8_t name_len;
 	char name[SECX_NAME_MAX + 1];
 	uint8_t pub[SECX_ED25519_PUB_LEN];
+};
+
+/* Identity, psk method (server only): its name */
+struct hs_id_psk {
+	uint8_t name_len;
+	char name[SECX_NAME_MAX + 1];
 };
 
 /* Identity, x509 method: pointers into the message buffer */
@@ -148,6 +155,7 @@ int hs_enc_client_hello(uint8_t *out, size_t cap, const struct hs_client_hello *
 int hs_enc_server_hello(uint8_t *out, size_t cap, const struct hs_server_hello *m);
 int hs_enc_id_ed25519(uint8_t *out, size_t cap, const struct hs_id_ed25519 *m);
 int hs_enc_id_x509(uint8_t *out, size_t cap, const struct hs_id_x509 *m);
+int hs_enc_id_psk(uint8_t *out, size_t cap, const struct hs_id_psk *m);
 int hs_enc_verify(uint8_t *out, size_t cap, const uint8_t *sig, size_t sig_len);
 int hs_enc_mac(uint8_t *out, size_t cap, unsigned int type, const uint8_t *mac, size_t len);
 int hs_enc_alert(uint8_t *out, size_t cap, const struct hs_alert *m);
@@ -156,6 +164,7 @@ int hs_parse_client_hello(const uint8_t *b, size_t len, struct hs_client_hello *
 int hs_parse_server_hello(const uint8_t *b, size_t len, struct hs_server_hello *m);
 int hs_parse_id_ed25519(const uint8_t *b, size_t len, struct hs_id_ed25519 *m);
 int hs_parse_id_x509(const uint8_t *b, size_t len, struct hs_id_x509 *m);
+int hs_parse_id_psk(const uint8_t *b, size_t len, struct hs_id_psk *m);
 int hs_parse_verify(const uint8_t *b, size_t len, struct hs_verify *m);
 int hs_parse_mac(const uint8_t *b, size_t len, size_t hash_len, const uint8_t **mac);
 int hs_parse_alert(const uint8_t *b, size_t len, struct hs_alert *m);
@@ -253,6 +262,13 @@ int hs_cfg_check(const struct secx_cfg *cfg, int server);
 int hs_creds_load(const struct secx_cfg *cfg, int server, struct secx_creds **out);
 void hs_creds_free(struct secx_creds *c);
 
+/* hsenc.c: version 2's Encrypted messages, one key/iv/seq per direction */
+struct hs_dir {
+	uint8_t key[32];
+	uint8_t iv[12];
+	uint64_t seq;
+};
+
 /* hs.c: state and steps shared by hs_client.c and hs_server.c */
 struct hs_state {
 	const struct secx_cfg *cfg;
@@ -277,12 +293,14 @@ struct hs_state {
 	struct secx_creds *own_creds;	/* loaded for this handshake only */
 	EVP_PKEY *key;			/* cr->key, borrowed */
 	uint8_t peer_pub[SECX_ED25519_PUB_LEN];
+	int enc;			/* messages are Encrypted from here on */
+	struct hs_dir tx, rx;
 	struct hs_keys keys;
 	struct secx_session sess;
 };
 /* Where the next outgoing message is encoded, and the room left. */
 #define HS_OUT(st)	((st)->flight + (st)->flight_len)
-#define HS_OUT_CAP(st)	(sizeof((st)->flight) - (st)->flight_len)
+#define HS_OUT_CAP(st)	(sizeof((st)->flight) - (st)->flight_len - HS_ENC_OVERHEAD)
 struct hs_state *hs_new(int fd, const struct secx_cfg *cfg, int server);
 void hs_free(struct hs_state *st);
 int hs_send(struct hs_state *st, int len);
@@ -302,6 +320,10 @@ int hs_complete(struct hs_state *st, int fd);
 int hs_fail(struct hs_state *st, int fd);
 int hs_attach_early(int fd);
 int hs_peer_alert_error(struct hs_state *st, const struct hs_alert *al);
+
+int hs_enc_start(struct hs_state *st);
+int hs_seal(struct hs_state *st, uint8_t *msg, size_t len);
+int hs_open(struct hs_state *st, uint8_t *buf, size_t body_len, size_t *inner_len);
 
 /* keylog.c */
 void hs_keylog(const struct secx_cfg *cfg, const uint8_t client_random[32],

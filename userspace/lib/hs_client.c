@@ -56,27 +56,7 @@ static int recv_server_hello(struct hs_state *st)
 		secx_err("the server chose cipher suite 0x%04x, which we did not offer", sh.suite);
 		return hs_alert(st, HS_AL_NO_COMMON_SUITE, NULL, 0);
 	}
-	if ((st->cfg->auth == SECX_AUTH_PSK) != (sh.name_len != 0)) {
-		secx_err("malformed ServerHello: server name %s", sh.name_len ? "not expected" :
-			 "missing");
-		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
-	}
-	if (hs_derive_handshake(st, sh.share))
-		return -1;
-	/*
-	 * The name is in the transcript: the server's Finished (keyed from the
-	 * PSK) authenticates it before anything is accepted.  Checked here;
-	 * a reflected connection (our own server answering) names itself.
-	 */
-	if (st->cfg->auth == SECX_AUTH_PSK && st->cfg->peer_name &&
-	    strcmp(sh.name, st->cfg->peer_name)) {
-		secx_err("the server calls itself '%s', not '%s' (--peer-name): refusing (a "
-			 "reflected or redirected connection?)", sh.name, st->cfg->peer_name);
-		return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
-	}
-	if (st->cfg->auth == SECX_AUTH_PSK)	/* as the server reports it: the key's name */
-		snprintf(st->sess.peer_name, sizeof(st->sess.peer_name), "%s", st->psk_id);
-	return 0;
+	return hs_derive_handshake(st, sh.share);
 }
 
 static int client_flow(struct hs_state *st, int fd)
@@ -86,7 +66,7 @@ static int client_flow(struct hs_state *st, int fd)
 
 	if (hs_load_own_key(st) || send_client_hello(st) || recv_server_hello(st))
 		return -1;
-	if (auth && hs_recv_identity(st))
+	if ((auth || st->cfg->auth == SECX_AUTH_PSK) && hs_recv_identity(st))
 		return -1;
 	if (hs_recv_finished(st, "server", HS_FINISHED))
 		return -1;

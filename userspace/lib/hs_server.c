@@ -99,10 +99,6 @@ static int send_server_hello(struct hs_state *st)
 {
 	struct hs_server_hello sh = { .version = SECX_HS_VERSION, .suite = st->suite->id };
 
-	/* psk: name the server in the transcript, so a client can check it (reflection). */
-	if (st->cfg->auth == SECX_AUTH_PSK)
-		sh.name_len = (uint8_t)hs_self_name(st->cfg, sh.name, sizeof(sh.name));
-
 	if (hs_random(sh.random, sizeof(sh.random)) || hs_x25519_keygen(st->x_priv, sh.share))
 		return -1;
 	return hs_send(st, hs_enc_server_hello(HS_OUT(st), HS_OUT_CAP(st), &sh));
@@ -116,7 +112,7 @@ static int server_flow(struct hs_state *st, int fd)
 	if (hs_load_own_key(st) || recv_client_hello(st, share) || send_server_hello(st) ||
 	    hs_derive_handshake(st, share))
 		return -1;
-	if (auth && hs_send_identity(st))
+	if ((auth || st->cfg->auth == SECX_AUTH_PSK) && hs_send_identity(st))
 		return -1;
 	if (hs_send_finished(st, "server", HS_FINISHED))
 		return -1;

@@ -101,6 +101,13 @@ int hs_send_identity(struct hs_state *st)
 	unsigned int i;
 	int r;
 
+	if (st->cfg->auth == SECX_AUTH_PSK) {
+		struct hs_id_psk p = { 0 };
+
+		/* psk: the server names itself, so a client can check it (reflection). */
+		p.name_len = (uint8_t)hs_self_name(st->cfg, p.name, sizeof(p.name));
+		return hs_send(st, hs_enc_id_psk(HS_OUT(st), HS_OUT_CAP(st), &p));
+	}
 	if (st->cfg->auth == SECX_AUTH_ED25519) {
 		r = send_ed25519(st);
 	} else {
@@ -237,6 +244,27 @@ static int recv_x509(struct hs_state *st, const uint8_t *body, size_t len)
 	return ret;
 }
 
+/*
+ * psk, client: the server's name (in the transcript, authenticated by the
+ * PSK-keyed server Finished that follows).  A reflected connection -- our
+ * own server answering -- names itself and is refused by --peer-name.
+ */
+static int recv_psk(struct hs_state *st, const uint8_t *body, size_t len)
+{
+	struct hs_id_psk id;
+
+	if (hs_parse_id_psk(body, len, &id))
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	if (st->cfg->peer_name && strcmp(id.name, st->cfg->peer_name)) {
+		secx_err("the server calls itself '%s', not '%s' (--peer-name): refusing (a "
+			 "reflected or redirected connection?)", id.name, st->cfg->peer_name);
+		return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+	}
+	/* as the server reports it: the name of the key */
+	snprintf(st->sess.peer_name, sizeof(st->sess.peer_name), "%s", st->psk_id);
+	return 0;
+}
+
 int hs_recv_identity(struct hs_state *st)
 {
 	const uint8_t *body;
@@ -244,6 +272,8 @@ int hs_recv_identity(struct hs_state *st)
 
 	if (hs_recv(st, HS_IDENTITY, &body, &len))
 		return -1;
+	if (st->cfg->auth == SECX_AUTH_PSK)
+		return recv_psk(st, body, len);
 	if (st->cfg->auth == SECX_AUTH_ED25519)
 		return recv_ed25519(st, body, len);
 	return recv_x509(st, body, len);

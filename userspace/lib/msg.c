@@ -120,7 +120,7 @@ int hs_msg_header(const uint8_t hdr[HS_HDR_LEN], unsigned int *type, size_t *len
 {
 	*type = hdr[0];
 	*len = (size_t)hdr[1] << 8 | hdr[2];
-	if (*type < HS_CLIENT_HELLO || *type > HS_ALERT)
+	if (*type < HS_CLIENT_HELLO || *type > HS_ENCRYPTED)
 		return -1;
 	return *len > HS_MAX_BODY ? -2 : 0;
 }
@@ -201,10 +201,6 @@ int hs_enc_server_hello(uint8_t *buf, size_t cap, const struct hs_server_hello *
 	put(&o, m->random, sizeof(m->random));
 	put_u16(&o, m->suite);
 	put(&o, m->share, sizeof(m->share));
-	if (m->name_len) {	/* psk only: the server's name */
-		put_u8(&o, m->name_len);
-		put(&o, m->name, m->name_len);
-	}
 	return finish(&o);
 }
 
@@ -221,13 +217,6 @@ int hs_parse_server_hello(const uint8_t *b, size_t len, struct hs_server_hello *
 	get_bytes(&c, m->random, sizeof(m->random));
 	m->suite = get_u16(&c);
 	get_bytes(&c, m->share, sizeof(m->share));
-	if (!c.bad && c.left) {	/* psk: u8 name_len || name */
-		m->name_len = get_u8(&c);
-		get_bytes(&c, m->name, m->name_len);
-		if (!c.bad && !hs_name_ok(m->name, m->name_len))
-			return secx_err("malformed ServerHello: the server name is not printable "
-					"ASCII without spaces");
-	}
 	return done(&c, "ServerHello");
 }
 
@@ -263,6 +252,30 @@ int hs_parse_id_ed25519(const uint8_t *b, size_t len, struct hs_id_ed25519 *m)
 		    (!i && m->name[0] == '#'))
 			return secx_err("malformed Identity: peer name has byte 0x%02x at %u",
 					(uint8_t)m->name[i], i);
+	return 0;
+}
+
+int hs_enc_id_psk(uint8_t *buf, size_t cap, const struct hs_id_psk *m)
+{
+	struct out o;
+
+	begin(&o, buf, cap, HS_IDENTITY);
+	put_u8(&o, m->name_len);
+	put(&o, m->name, m->name_len);
+	return finish(&o);
+}
+
+int hs_parse_id_psk(const uint8_t *b, size_t len, struct hs_id_psk *m)
+{
+	struct cur c = { b, len, 0 };
+
+	memset(m, 0, sizeof(*m));
+	m->name_len = get_u8(&c);
+	get_bytes(&c, m->name, m->name_len);
+	if (done(&c, "Identity"))
+		return -1;
+	if (!hs_name_ok(m->name, m->name_len))
+		return secx_err("malformed Identity: the server name is not a name");
 	return 0;
 }
 

@@ -28,7 +28,7 @@
 
 #include <linux/secx.h>
 
-#define SECX_HS_VERSION		1	/* handshake protocol version on the wire */
+#define SECX_HS_VERSION		2	/* handshake protocol version on the wire */
 #define SECX_HS_RANDOM_LEN	32
 #define SECX_X25519_LEN		32
 #define SECX_ED25519_PUB_LEN	32
