@@ -307,7 +307,7 @@ if command -v openssl >/dev/null 2>&1; then
 		printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n' $who >$who.ext &&
 		openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
 			-days 2 -extfile $who.ext -out $who.pem || exit 1
-	 done) >x509/log 2>&1 && X509=1 || { X509_WHY="openssl failed"; diag x509/log; }
+	 done && chmod 600 ./*.key) >x509/log 2>&1 && X509=1 || { X509_WHY="openssl failed"; diag x509/log; }
 fi
 
 for t in use_loopback use_veth; do
@@ -462,13 +462,14 @@ done
 
 # ---------------------------------------------------------------------------
 # The wire: a plain TCP relay records what passes.  With the module the
-# marker never appears; the same relay in the no-kernel test mode sees it
-# (so the capture works).
+# marker never appears, also with SECX_NO_KERNEL=1 in the environment (the
+# shipped tools have no test mode); the same relay carrying the file over
+# plain TCP sees it (so the capture works).
 use_loopback
 wire() {
-	rm -f wire.c2s
+	rm -f wire.c2s wire.s2c
 	start_recv --json $ED_R
-	nc -l -p 7203 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 $RPORT" &
+	nc -l -p 7203 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 $RPORT | tee $W/wire.s2c" &
 	relay=$!
 	wait_tcp_listen "" 7203
 	timeout 60 secx-send --json $ED_S src/marker 127.0.0.1 7203 >send.out 2>send.err
@@ -485,14 +486,43 @@ else
 	fail "wire: marker seen or transfer failed (send $SRC, recv $RRC, $sz bytes)"
 	diag send.err recv.err
 fi
+# Handshake v2 hides identities: neither direction of the capture holds the
+# client's name or either Ed25519 public key (compared as hex, so binary
+# bytes need no quoting).
+hexof() { od -An -tx1 -v | tr -d ' \n'; }
+cat wire.c2s wire.s2c 2>/dev/null | hexof >wire.hex
+ahex=$(base64 -d <alice.pub 2>/dev/null | hexof)
+bhex=$(base64 -d <bob.pub 2>/dev/null | hexof)
+if [ -s wire.s2c ] && [ ${#ahex} = 64 ] && [ ${#bhex} = 64 ] &&
+   ! grep -a -q alice wire.c2s wire.s2c && ! grep -q -e "$ahex" -e "$bhex" wire.hex; then
+	pass "wire: handshake v2: no peer name and no Ed25519 public key in the capture (both directions)"
+else
+	fail "wire: an identity is visible in the capture (s2c $(stat -c %s wire.s2c 2>/dev/null) bytes, key hex ${#ahex})"
+fi
 export SECX_NO_KERNEL=1
 wire
 unset SECX_NO_KERNEL
-if [ "$SRC" = 0 ] && grep -q SECX-PLAINTEXT-MARKER wire.c2s; then
-	pass "wire: control: without the kernel (SECX_NO_KERNEL=1) the relay sees the marker"
+sz=$(stat -c %s wire.c2s 2>/dev/null)
+if arrived marker && [ "${sz:-0}" -gt 204800 ] && ! grep -q SECX-PLAINTEXT-MARKER wire.c2s; then
+	pass "wire: SECX_NO_KERNEL=1 changes nothing in the shipped tools ($sz bytes, no marker)"
 else
-	fail "wire: control run did not show the marker (send $SRC)"
+	fail "wire: with SECX_NO_KERNEL=1 the marker was seen or the transfer failed (send $SRC)"
 	diag send.err recv.err
+fi
+rm -f wire.c2s
+sleep 15 | nc -l -p 7205 >/dev/null &	# stdin held open: nc closes on its EOF
+plain=$!
+wait_tcp_listen "" 7205
+nc -l -p 7204 -e sh -c "tee $W/wire.c2s | nc 127.0.0.1 7205" &
+relay=$!
+wait_tcp_listen "" 7204
+{ cat src/marker; sleep 1; } | timeout 10 nc 127.0.0.1 7204
+kill "$relay" "$plain" 2>/dev/null
+wait "$relay" "$plain" 2>/dev/null
+if grep -q SECX-PLAINTEXT-MARKER wire.c2s; then
+	pass "wire: control: the file over plain TCP through the relay shows the marker"
+else
+	fail "wire: control run did not show the marker"
 fi
 
 echo "1..$n"

@@ -26,6 +26,7 @@ static void parse_all(unsigned int which, const uint8_t *b, size_t n)
 	struct hs_client_hello ch;
 	struct hs_server_hello sh;
 	struct hs_id_ed25519 ed;
+	struct hs_id_psk ps;
 	struct hs_id_x509 x;
 	struct hs_verify v;
 	struct hs_alert al;
@@ -34,7 +35,7 @@ static void parse_all(unsigned int which, const uint8_t *b, size_t n)
 	switch (which) {
 	case 0: hs_parse_client_hello(b, n, &ch); break;
 	case 1: hs_parse_server_hello(b, n, &sh); break;
-	case 2: hs_parse_id_ed25519(b, n, &ed); break;
+	case 2: hs_parse_id_ed25519(b, n, &ed); hs_parse_id_psk(b, n, &ps); break;
 	case 3: hs_parse_id_x509(b, n, &x); break;
 	case 4: hs_parse_verify(b, n, &v); break;
 	case 5: hs_parse_mac(b, n, 32, &mac); break;

@@ -20,5 +20,6 @@ int listen_main(int argc, char **argv);
 int fd_main(int argc, char **argv);
 int genkey_main(int argc, char **argv);
 int pubkey_main(int argc, char **argv);
+int genpsk_main(int argc, char **argv);
 
 #endif

@@ -5,7 +5,10 @@
  * genkey writes a new Ed25519 private key (PEM, mode 0600, never
  * overwriting) and prints its public key like pubkey does.  pubkey prints
  * the base64 public key on stdout (what a known-peers line needs after the
- * peer's name) and its fingerprint on stderr.
+ * peer's name) and its fingerprint on stderr.  genpsk writes a PSK file
+ * line "IDENTITY HEX" with 32 random bytes (mode 0600, never overwriting):
+ * a PSK must be uniformly random, as anyone who records one handshake can
+ * test guesses of it offline.
  */
 #include <stdio.h>
 
@@ -40,4 +43,15 @@ int pubkey_main(int argc, char **argv)
 	if (argc != 2)
 		usage_error("usage: pubkey FILE");
 	return print_pub(argv[1]);
+}
+
+int genpsk_main(int argc, char **argv)
+{
+	if (argc != 3)
+		usage_error("usage: genpsk IDENTITY FILE");
+	if (secx_psk_generate(argv[2], argv[1])) {
+		fprintf(stderr, PROG ": %s\n", secx_strerror());
+		return 1;
+	}
+	return 0;
 }

@@ -18,17 +18,20 @@
 static const char usage_text[] =
 "Usage:\n"
 "  " PROG " connect HOST PORT [AUTH] -- CMD [ARGS...]\n"
-"  " PROG " listen [ADDR] PORT [AUTH] [--once] -- CMD [ARGS...]\n"
+"  " PROG " listen [ADDR] PORT [AUTH] [--once] [--max-startups N] -- CMD [ARGS...]\n"
 "  " PROG " --fd N [--server] [AUTH]\n"
 "  " PROG " genkey FILE\n"
 "  " PROG " pubkey FILE\n"
+"  " PROG " genpsk IDENTITY FILE\n"
 "  " PROG " --version | --help\n"
 "\n"
 "connect  connect, run the handshake as client, exec CMD with the socket on stdin/stdout\n"
-"listen   accept connections; per connection: handshake as server, then CMD (forked)\n"
+"listen   accept connections; per connection: handshake as server, then CMD (forked);\n"
+"         at most N (default 10) handshakes at once, each within --timeout\n"
 "--fd N   secure the connected socket inherited as fd N (client, or --server), exit 0\n"
 "genkey   write a new Ed25519 private key to FILE (mode 0600), print its public key\n"
 "pubkey   print the public key of FILE (for a known-peers line: NAME PUBKEY)\n"
+"genpsk   write a new PSK line 'IDENTITY HEX' (32 random bytes) to FILE (mode 0600)\n"
 "\n";
 
 static const struct {
@@ -39,6 +42,7 @@ static const struct {
 	{ "listen", listen_main },
 	{ "genkey", genkey_main },
 	{ "pubkey", pubkey_main },
+	{ "genpsk", genpsk_main },
 	{ "--fd", fd_main },
 };
 

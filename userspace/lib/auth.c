@@ -138,9 +138,16 @@ static int run_verify(X509_STORE *store, STACK_OF(X509) *chain, const char *name
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	X509 *leaf = sk_X509_value(chain, 0);
+	char raw[SECX_NAME_MAX + 1];
 	int ret = -1, err;
 
-	X509_NAME_oneline(X509_get_subject_name(leaf), subject, (int)subj_len);
+	/* Untrusted until verified: escaped, and cleared again on failure. */
+	X509_NAME_oneline(X509_get_subject_name(leaf), raw, (int)sizeof(raw));
+	secx_escape(subject, subj_len, raw);
+	if (peer_is_server && (!name || !name[0])) {
+		secx_err("no server name to check the certificate against (--peer-name)");
+		goto out;
+	}
 	if (!ctx || !X509_STORE_CTX_init(ctx, store, leaf, chain)) {
 		secx_err_ossl("certificate verification");
 		goto out;
@@ -165,40 +172,58 @@ static int run_verify(X509_STORE *store, STACK_OF(X509) *chain, const char *name
 		       err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH ?
 		       "')" : "");
 out:
+	if (ret)
+		subject[0] = 0;
 	X509_STORE_CTX_free(ctx);
 	return ret;
 }
 
-int hs_x509_verify(const struct hs_id_x509 *id, const char *ca_file, const char *name,
+/*
+ * Verify the peer's chain against @ca_store (an X509_STORE from
+ * hs_x509_load_ca()).  Without a store (a server not asked to
+ * authenticate clients) only the leaf's key is returned for the Verify
+ * check, and @subject stays "": an unverified subject names nobody.
+ */
+int hs_x509_verify(const struct hs_id_x509 *id, void *ca_store, const char *name,
 		   int peer_is_server, EVP_PKEY **peer_key, char *subject, size_t subj_len)
 {
 	STACK_OF(X509) *chain;
-	X509_STORE *store;
 	int ret = -1;
 
+	subject[0] = 0;
 	if (!id->n)
 		return secx_err("%s sent no certificate", peer_is_server ? "server" : "client");
+	if (!ca_store && peer_is_server)
+		return secx_err("no CA bundle to verify the server with (--ca)");
 	chain = decode_chain(id);
 	if (!chain)
 		return -1;
-	if (!ca_file) {		/* not asked to authenticate: possession only */
-		X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, 0)), subject,
-				  (int)subj_len);
-		*peer_key = X509_get_pubkey(sk_X509_value(chain, 0));
-		sk_X509_pop_free(chain, X509_free);
-		return *peer_key ? 0 : secx_err_ossl("certificate public key");
-	}
-	store = X509_STORE_new();
-	if (!store || !X509_STORE_load_file(store, ca_file))
-		secx_err("cannot load CA bundle %s", ca_file);
-	else if (!run_verify(store, chain, name, peer_is_server, subject, subj_len)) {
+	if (!ca_store || !run_verify(ca_store, chain, name, peer_is_server, subject, subj_len)) {
 		*peer_key = X509_get_pubkey(sk_X509_value(chain, 0));
 		ret = *peer_key ? 0 : secx_err_ossl("certificate public key");
 	}
 	ERR_clear_error();
-	X509_STORE_free(store);
 	sk_X509_pop_free(chain, X509_free);
 	return ret;
+}
+
+/* The CA bundle, parsed once (secx_cfg_load()) and shared by every handshake. */
+void *hs_x509_load_ca(const char *ca_file)
+{
+	X509_STORE *store = X509_STORE_new();
+
+	if (!store || !X509_STORE_load_file(store, ca_file)) {
+		X509_STORE_free(store);
+		secx_err_ossl(ca_file);
+		secx_err("cannot load CA bundle %s", ca_file);
+		return NULL;
+	}
+	return store;
+}
+
+void hs_x509_free_ca(void *store)
+{
+	X509_STORE_free(store);
 }
 
 /* Read a PEM chain into DER buffers (the caller OPENSSL_free()s each). */

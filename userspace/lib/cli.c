@@ -12,7 +12,7 @@
 
 const char secx_cli_auth_usage[] =
 "Authentication (exactly one method, the same on both sides):\n"
-"  --psk FILE [--psk-identity ID]   pre-shared key file, lines 'IDENTITY HEXSECRET', mode 0600\n"
+"  --psk FILE [--psk-identity ID]   pre-shared key file, lines 'IDENTITY HEXSECRET', mode 0600\n""                                   (secx-handshake genpsk makes one; a PSK must be random)\n"
 "  --key FILE --known-peers FILE    Ed25519 key (secx-handshake genkey) and pinned peers\n"
 "        [--tofu] [--name NAME]     pin unknown peers on first use; name presented to peers\n"
 "  --cert FILE --key FILE --ca FILE X.509 certificate chain, its key, CA bundle for the peer\n"
@@ -20,12 +20,17 @@ const char secx_cli_auth_usage[] =
 "                                   client certificate)\n"
 "  --anonymous                      no authentication at all (prints a warning)\n"
 "Other:\n"
-"  --peer-name NAME                 name expected of the peer (default for a client: HOST)\n"
+"  --peer-name NAME                 name the peer must authenticate as (client default: HOST,\n"
+"                                   psk client: the server's --name, no default; x509 server:\n"
+"                                   needs --ca; refused on a psk server and with --anonymous)\n"
+"  --name NAME                      name presented (ed25519; psk server; default: host name)\n"
 "  --suites LIST                    comma-separated suites in preference order\n"
 "                                   (default: aes-128-gcm,aes-256-gcm,chacha20-poly1305)\n"
 "  --timeout SECONDS                handshake timeout (default 10)\n";
 
 static uint16_t cli_suites[32];
+/* cfg->flags bit while parsing: --peer-name was given (not a dialled HOST). */
+#define CLI_PEER_NAME_GIVEN	(1U << 31)
 
 /* "--opt VALUE" or "--opt=VALUE"; NULL and an error if the value is missing. */
 static const char *value(const char *opt, int argc, char **argv, int *i)
@@ -90,6 +95,16 @@ int secx_cli_auth_opt(struct secx_cfg *cfg, int argc, char **argv, int *i)
 	v = value(opt, argc, argv, i);
 	if (!v)
 		return -1;
+	/* Names end up on the wire, in known_peers and in logs: checked here. */
+	if (!strcmp(opt, "--peer-name") || !strcmp(opt, "--name") ||
+	    !strcmp(opt, "--psk-identity")) {
+		if (hs_check_name(opt, v))
+			return -1;
+	} else if (!*v) {
+		return secx_err("option %s needs a non-empty value", opt);
+	}
+	if (!strcmp(opt, "--peer-name"))
+		cfg->flags |= CLI_PEER_NAME_GIVEN;
 	if (!strcmp(opt, "--psk")) cfg->psk_file = v;
 	else if (!strcmp(opt, "--psk-identity")) cfg->psk_identity = v;
 	else if (!strcmp(opt, "--key")) cfg->key_file = v;
@@ -103,23 +118,28 @@ int secx_cli_auth_opt(struct secx_cfg *cfg, int argc, char **argv, int *i)
 	return 1;
 }
 
+#ifdef SECX_TESTING
 /*
- * SECX_NO_KERNEL=1: host tests of the tools, where secx.ko cannot be
- * loaded.  The handshake runs, but no key reaches the kernel and the data
- * that follows is NOT encrypted; the tools say so on every run.  Library
- * users never get this: only the tools read the variable.
+ * SECX_NO_KERNEL=1, test builds of the tools only (userspace/Makefile's
+ * build/t): host tests where secx.ko cannot be loaded.  The handshake
+ * runs, no key reaches the kernel and the data is NOT encrypted.  The
+ * shipped tools do not contain this code.
  */
-static int test_mode(struct secx_cfg *cfg)
+static void test_mode(struct secx_cfg *cfg)
 {
 	const char *v = getenv("SECX_NO_KERNEL");
 
 	if (!v || strcmp(v, "1"))
-		return 0;
+		return;
 	cfg->flags |= SECX_CFG_NO_KERNEL;
 	secx_warn(cfg, "SECX_NO_KERNEL=1: TEST MODE, keys are not installed and the data is "
 		  "sent UNENCRYPTED");
-	return 0;
 }
+#else
+static void test_mode(struct secx_cfg *cfg)
+{
+}
+#endif
 
 int secx_cli_auth_finish(struct secx_cfg *cfg, int is_server)
 {
@@ -127,6 +147,9 @@ int secx_cli_auth_finish(struct secx_cfg *cfg, int is_server)
 	int x509 = cfg->cert_file || cfg->ca_file;
 	int ed = !x509 && (cfg->key_file || cfg->known_peers);
 	int anon = (cfg->flags & SECX_CFG_ALLOW_ANON) != 0;
+	int given = (cfg->flags & CLI_PEER_NAME_GIVEN) != 0;
+
+	cfg->flags &= ~CLI_PEER_NAME_GIVEN;
 
 	if (psk + x509 + ed + anon == 0)
 		return secx_err("no authentication configured: use --psk, --key with "
@@ -144,5 +167,24 @@ int secx_cli_auth_finish(struct secx_cfg *cfg, int is_server)
 		return secx_err("an x509 client needs --ca to verify the server");
 	if (cfg->psk_identity && !psk)
 		return secx_err("--psk-identity needs --psk");
-	return test_mode(cfg);
+	if ((psk || anon) && cfg->peer_name) {
+		/* psk client: --peer-name is the server's name, checked (reflection) */
+		if (given && (anon || is_server))
+			return secx_err("--peer-name cannot be enforced with %s: nothing in it "
+					"authenticates a peer name", anon ? "--anonymous" :
+					"--psk on a server");
+		if (!given)
+			cfg->peer_name = NULL;	/* the HOST dialled, often an address */
+	}
+	if (x509 && is_server && cfg->peer_name && !cfg->ca_file)
+		return secx_err("--peer-name on an x509 server needs --ca: without a trust "
+				"anchor no certificate name is verified");
+	if ((cfg->flags & SECX_CFG_TOFU) && !ed)
+		return secx_err("--tofu needs --key and --known-peers");
+	if (cfg->self_name && !ed && !(psk && is_server))
+		return secx_err("--name is presented only with --key/--known-peers, or by a "
+				"--psk server");
+	test_mode(cfg);
+	/* Every credential loaded and checked now, before listening or connecting. */
+	return secx_cfg_load(cfg, is_server);
 }

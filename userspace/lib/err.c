@@ -83,6 +83,7 @@ const char *hs_type_name(unsigned int type)
 		[HS_CLIENT_HELLO] = "ClientHello", [HS_SERVER_HELLO] = "ServerHello",
 		[HS_IDENTITY] = "Identity", [HS_VERIFY] = "Verify",
 		[HS_FINISHED] = "Finished", [HS_CONFIRM] = "Confirm", [HS_ALERT] = "Alert",
+		[HS_ENCRYPTED] = "Encrypted",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -113,4 +114,54 @@ void hs_hex(char *out, size_t out_len, const uint8_t *in, size_t n)
 	out[o] = 0;
 	if (i < n && out_len > 3)
 		memcpy(out + out_len - 3, "..", 3);
+}
+
+void secx_escape(char *out, size_t out_len, const char *in)
+{
+	size_t o = 0;
+	unsigned char c;
+	char e[5];
+
+	if (!out_len)
+		return;
+	for (; in && (c = (unsigned char)*in); in++) {
+		if (c >= 0x20 && c <= 0x7e && c != '\\') {
+			e[0] = (char)c;
+			e[1] = 0;
+		} else if (c == '\\') {
+			memcpy(e, "\\\\", 3);
+		} else {
+			snprintf(e, sizeof(e), "\\x%02x", c);
+		}
+		if (o + strlen(e) >= out_len)
+			break;
+		memcpy(out + o, e, strlen(e));
+		o += strlen(e);
+	}
+	out[o] = 0;
+}
+
+int hs_name_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len > SECX_NAME_MAX || s[0] == '#')
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~')
+			return 0;
+	return 1;
+}
+
+int hs_check_name(const char *what, const char *s)
+{
+	char esc[4 * 64 + 1];
+
+	if (hs_name_ok(s, strlen(s)))
+		return 0;
+	secx_escape(esc, sizeof(esc), s);
+	if (!s[0])
+		return secx_err("empty %s", what);
+	return secx_err("invalid %s '%s': 1..%d printable ASCII characters without spaces, "
+			"not starting with '#'", what, esc, SECX_NAME_MAX);
 }

@@ -44,14 +44,10 @@ struct hs_state *hs_new(int fd, const struct secx_cfg *cfg, int server)
 
 void hs_free(struct hs_state *st)
 {
-	unsigned int i;
-
 	if (!st)
 		return;
 	hs_transcript_free(&st->tr);
-	EVP_PKEY_free(st->key);
-	for (i = 0; i < st->n_der; i++)
-		OPENSSL_free(st->der[i]);
+	hs_creds_free(st->own_creds);
 	OPENSSL_cleanse(st, sizeof(*st));
 	free(st);
 }
@@ -62,6 +58,7 @@ static const char *peer_role(const struct hs_state *st)
 }
 
 static void pending_reply(struct hs_state *st);
+static int unwrap(struct hs_state *st, unsigned int type, size_t *len);
 
 /*
  * Queue the message just encoded at HS_OUT(st) (an encoder's result @len)
@@ -74,6 +71,10 @@ int hs_send(struct hs_state *st, int len)
 	if (len < 0)
 		return -1;
 	if (hs_transcript_add(&st->tr, HS_OUT(st), (size_t)len))
+		return -1;
+	if (st->enc)	/* the transcript holds the inner message */
+		len = hs_seal(st, HS_OUT(st), (size_t)len);
+	if (len < 0)
 		return -1;
 	st->flight_len += (size_t)len;
 	return 0;
@@ -118,6 +119,7 @@ int hs_alert(struct hs_state *st, unsigned int code, const uint8_t *detail, size
 	int n;
 
 	st->flight_len = 0;	/* what was queued no longer matters */
+	st->alerted = 1;
 	if (len > sizeof(al.detail))
 		len = al.detail_len = 0;
 	if (len)
@@ -170,8 +172,10 @@ static void pending_reply(struct hs_state *st)
 		return;
 	if (b[0] == HS_ALERT && !b[1]) {
 		n = recv(st->io.fd, b, HS_HDR_LEN + b[2], MSG_DONTWAIT);
-		if (n == HS_HDR_LEN + b[2] && !hs_parse_alert(b + HS_HDR_LEN, b[2], &al))
+		if (n == HS_HDR_LEN + b[2] && !hs_parse_alert(b + HS_HDR_LEN, b[2], &al)) {
+			st->alerted = 1;
 			hs_peer_alert_error(st, &al);
+		}
 	} else if (!st->received_any && recv(st->io.fd, b, HS_HDR_LEN, MSG_DONTWAIT) == HS_HDR_LEN) {
 		garbage(st, b, st->server ? HS_CLIENT_HELLO : HS_SERVER_HELLO);
 	}
@@ -204,15 +208,19 @@ int hs_recv(struct hs_state *st, unsigned int type, const uint8_t **body, size_t
 		return -1;
 	*body = st->in + HS_HDR_LEN;
 	if (t == HS_ALERT) {
+		st->alerted = 1;
 		if (hs_parse_alert(*body, *len, &al))
 			return -1;
 		return hs_peer_alert_error(st, &al);
 	}
-	if (t != type) {
-		secx_err("the %s sent a %s where a %s was expected", peer_role(st),
-			 hs_type_name(t), hs_type_name(type));
+	if (t != (st->enc ? HS_ENCRYPTED : type)) {
+		secx_err("the %s sent %s %s where %s %s was expected", peer_role(st),
+			 t == HS_ENCRYPTED || !st->enc ? "a" : "an unencrypted", hs_type_name(t),
+			 st->enc ? "an encrypted" : "a", hs_type_name(type));
 		return hs_alert(st, HS_AL_UNEXPECTED_MESSAGE, NULL, 0);
 	}
+	if (st->enc && unwrap(st, type, len))
+		return -1;
 	return hs_transcript_add(&st->tr, st->in, HS_HDR_LEN + *len);
 }
 
@@ -234,6 +242,8 @@ int hs_derive_handshake(struct hs_state *st, const uint8_t peer_share[SECX_X2551
 	ret = hs_th(st, th);
 	if (!ret)
 		ret = hs_keys_handshake(&st->keys, st->suite, st->psk, st->psk_len, dh, th);
+	if (!ret)
+		ret = hs_enc_start(st);	/* every later message is Encrypted */
 	OPENSSL_cleanse(dh, sizeof(dh));
 	OPENSSL_cleanse(st->psk, sizeof(st->psk));
 	return ret;
@@ -249,6 +259,34 @@ int hs_send_finished(struct hs_state *st, const char *which, unsigned int type)
 		ret = hs_send(st, hs_enc_mac(HS_OUT(st), HS_OUT_CAP(st), type, mac, st->keys.hlen));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ret;
+}
+
+static int bad_finished(struct hs_state *st, unsigned int type);
+
+/*
+ * Version 2: the Encrypted message just read at st->in (body @*len bytes)
+ * becomes the inner message of type @type.  A message that does not
+ * decrypt was modified or keyed differently (a wrong PSK shows here).
+ */
+static int unwrap(struct hs_state *st, unsigned int type, size_t *len)
+{
+	unsigned int t;
+	size_t inner, l;
+
+	if (hs_open(st, st->in, *len, &inner))
+		return bad_finished(st, type);
+	if (hs_msg_header(st->in, &t, &l) || t == HS_ENCRYPTED || t == HS_ALERT ||
+	    l != inner - HS_HDR_LEN) {
+		secx_err("malformed Encrypted message from the %s", peer_role(st));
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	}
+	if (t != type) {
+		secx_err("the %s sent a %s where a %s was expected", peer_role(st),
+			 hs_type_name(t), hs_type_name(type));
+		return hs_alert(st, HS_AL_UNEXPECTED_MESSAGE, NULL, 0);
+	}
+	*len = l;
+	return 0;
 }
 
 static int bad_finished(struct hs_state *st, unsigned int type)
@@ -299,8 +337,27 @@ static int fill_infos(struct hs_state *st, struct secx_crypto_info *tx,
 }
 
 /*
- * The handshake succeeded: key log, trust-on-first-use pin, session
- * report, then the keys go to the kernel (or, test hook, to the caller).
+ * Trust on first use: pin the peer's key now that it proved possession and
+ * the peer's Finished verified.  The server does this before its Confirm,
+ * so a failure reaches the client as an internal_error alert.
+ */
+int hs_pin_pending(struct hs_state *st)
+{
+	const struct secx_cfg *cfg = st->cfg;
+
+	if (!st->tofu_pending)
+		return 0;
+	st->tofu_pending = 0;
+	if (hs_pin_add(cfg->known_peers, st->sess.peer_name, st->peer_pub))
+		return hs_alert(st, HS_AL_INTERNAL_ERROR, NULL, 0);
+	secx_warn(cfg, "pinned new key %s for '%s' in %s (trust on first use)",
+		  st->sess.peer_fp, st->sess.peer_name, cfg->known_peers);
+	return 0;
+}
+
+/*
+ * The handshake succeeded: key log, session report, then the keys go to
+ * the kernel (test builds: optionally to the caller instead).
  */
 int hs_complete(struct hs_state *st, int fd)
 {
@@ -308,26 +365,40 @@ int hs_complete(struct hs_state *st, int fd)
 	struct secx_crypto_info tx, rx;
 	int ret = -1;
 
-	if (hs_flush(st) || fill_infos(st, &tx, &rx))
+	if (hs_flush(st) || fill_infos(st, &tx, &rx) || hs_pin_pending(st))
 		goto out;
+	st->alerted = 1;	/* past the last message: no Alert from here on */
 	hs_keylog(cfg, st->sess.client_random, &st->keys);
-	if (st->tofu_pending) {
-		if (hs_pin_add(cfg->known_peers, st->sess.peer_name, st->peer_pub))
-			goto out;
-		secx_warn(cfg, "pinned new key %s for '%s' in %s (trust on first use)",
-			  st->sess.peer_fp, st->sess.peer_name, cfg->known_peers);
-	}
 	st->sess.suite = st->suite->id;
-	if (cfg->flags & SECX_CFG_EXPORT_KEYS) {
+	if (HS_EXPORT_KEYS(cfg)) {
 		st->sess.tx = tx;
 		st->sess.rx = rx;
 	}
 	if (cfg->session)
 		*cfg->session = st->sess;
-	ret = (cfg->flags & SECX_CFG_NO_KERNEL) ? 0 : secx_install(fd, &tx, &rx);
+	ret = HS_NO_KERNEL(cfg) ? 0 : secx_install(fd, &tx, &rx);
 out:
 	OPENSSL_cleanse(&tx, sizeof(tx));
 	OPENSSL_cleanse(&rx, sizeof(rx));
 	secx_session_wipe(&st->sess);
 	return ret;
+}
+
+/*
+ * Every failed handshake ends here: a server that has not said why yet
+ * sends internal_error (best effort), and the socket is always shut down
+ * for writing, so neither side can mistake it for a usable connection.
+ * Returns -1.
+ */
+int hs_fail(struct hs_state *st, int fd)
+{
+	char keep[512];
+
+	if (st && st->server && !st->alerted) {
+		snprintf(keep, sizeof(keep), "%s", secx_strerror());
+		hs_alert(st, HS_AL_INTERNAL_ERROR, NULL, 0);
+		secx_err("%s", keep);
+	}
+	shutdown(fd, SHUT_WR);
+	return -1;
 }

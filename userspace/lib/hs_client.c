@@ -10,6 +10,7 @@
  *
  * [..] only for the ed25519 and x509 methods.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -65,7 +66,7 @@ static int client_flow(struct hs_state *st, int fd)
 
 	if (hs_load_own_key(st) || send_client_hello(st) || recv_server_hello(st))
 		return -1;
-	if (auth && hs_recv_identity(st))
+	if ((auth || st->cfg->auth == SECX_AUTH_PSK) && hs_recv_identity(st))
 		return -1;
 	if (hs_recv_finished(st, "server", HS_FINISHED))
 		return -1;
@@ -84,14 +85,16 @@ int secx_client(int fd, const struct secx_cfg *cfg)
 	struct hs_state *st;
 	int ret;
 
-	if (!(cfg->flags & SECX_CFG_NO_KERNEL) && hs_attach_early(fd))
-		return -1;
+	if (!HS_NO_KERNEL(cfg) && hs_attach_early(fd))
+		return hs_fail(NULL, fd);
 	st = hs_new(fd, cfg, 0);
 	if (!st)
-		return -1;
+		return hs_fail(NULL, fd);
 	if (cfg->auth == SECX_AUTH_PSK && cfg->psk_identity)
 		strncpy(st->psk_id, cfg->psk_identity, SECX_NAME_MAX);
 	ret = client_flow(st, fd);
+	if (ret)
+		hs_fail(st, fd);
 	hs_free(st);
 	return ret;
 }

@@ -112,14 +112,14 @@ static int server_flow(struct hs_state *st, int fd)
 	if (hs_load_own_key(st) || recv_client_hello(st, share) || send_server_hello(st) ||
 	    hs_derive_handshake(st, share))
 		return -1;
-	if (auth && hs_send_identity(st))
+	if ((auth || st->cfg->auth == SECX_AUTH_PSK) && hs_send_identity(st))
 		return -1;
 	if (hs_send_finished(st, "server", HS_FINISHED))
 		return -1;
 	if (auth && hs_recv_identity(st))
 		return -1;
 	if (hs_recv_finished(st, "client", HS_FINISHED) || hs_th(st, th) ||
-	    hs_keys_traffic(&st->keys, th))
+	    hs_keys_traffic(&st->keys, th) || hs_pin_pending(st))
 		return -1;
 	if (hs_send_finished(st, "confirm", HS_CONFIRM))
 		return -1;
@@ -131,12 +131,14 @@ int secx_server(int fd, const struct secx_cfg *cfg)
 	struct hs_state *st;
 	int ret;
 
-	if (!(cfg->flags & SECX_CFG_NO_KERNEL) && hs_attach_early(fd))
-		return -1;
+	if (!HS_NO_KERNEL(cfg) && hs_attach_early(fd))
+		return hs_fail(NULL, fd);
 	st = hs_new(fd, cfg, 1);
 	if (!st)
-		return -1;
+		return hs_fail(NULL, fd);
 	ret = server_flow(st, fd);
+	if (ret)
+		hs_fail(st, fd);
 	hs_free(st);
 	return ret;
 }

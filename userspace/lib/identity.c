@@ -18,42 +18,30 @@ static const char *role(const struct hs_state *st, int peer)
 	return (st->server ^ peer) ? "server" : "client";
 }
 
-static int load_x509(struct hs_state *st)
-{
-	const struct secx_cfg *cfg = st->cfg;
-	X509 *leaf;
-	const unsigned char *p;
-	int ok;
-
-	if (!cfg->cert_file && !cfg->key_file)
-		return st->server ? secx_err("x509 server needs --cert and --key") : 0;
-	if (!cfg->cert_file || !cfg->key_file)
-		return secx_err("x509 needs both --cert and --key");
-	if (hs_x509_load_chain(cfg->cert_file, st->der, st->der_len, &st->n_der))
-		return -1;
-	st->key = hs_key_load(cfg->key_file);
-	if (!st->key)
-		return -1;
-	p = st->der[0];
-	leaf = d2i_X509(NULL, &p, (long)st->der_len[0]);
-	ok = leaf && X509_check_private_key(leaf, st->key);
-	X509_free(leaf);
-	if (!ok)
-		return secx_err("%s does not match the certificate in %s", cfg->key_file,
-				cfg->cert_file);
-	return 0;
-}
-
-/* Everything this side needs from files, loaded before a byte is sent. */
+/*
+ * Everything this side needs from files, before a byte is sent: the
+ * credentials secx_cfg_load() loaded, or the same loaded now for this
+ * handshake only.
+ */
 int hs_load_own_key(struct hs_state *st)
 {
 	const struct secx_cfg *cfg = st->cfg;
 	int r;
 
+	if (cfg->creds && cfg->creds->server != st->server)
+		return secx_err("secx_cfg_load() was called for the other role");
+	if (cfg->creds) {
+		if (hs_cfg_check(cfg, st->server))
+			return -1;
+		st->cr = cfg->creds;
+	} else {
+		if (hs_creds_load(cfg, st->server, &st->own_creds))
+			return -1;
+		st->cr = st->own_creds;
+	}
+	st->key = st->cr->key;
 	switch (cfg->auth) {
 	case SECX_AUTH_PSK:
-		if (!cfg->psk_file)
-			return secx_err("psk authentication needs a PSK file (--psk)");
 		if (st->server)
 			return 0;	/* looked up once the client names its identity */
 		r = hs_psk_load(cfg->psk_file, cfg->psk_identity, st->psk_id, st->psk,
@@ -62,30 +50,12 @@ int hs_load_own_key(struct hs_state *st)
 			return secx_err("PSK identity '%s' is not in %s", cfg->psk_identity,
 					cfg->psk_file);
 		return r;
-	case SECX_AUTH_ED25519:
-		if (!cfg->key_file || !cfg->known_peers)
-			return secx_err("ed25519 authentication needs --key and --known-peers");
-		if (!st->server && !cfg->peer_name)
-			return secx_err("ed25519 client needs the server's name (--peer-name)");
-		st->key = hs_key_load(cfg->key_file);
-		if (!st->key)
-			return -1;
-		if (EVP_PKEY_get_id(st->key) != EVP_PKEY_ED25519)
-			return secx_err("%s is not an Ed25519 key", cfg->key_file);
-		return 0;
-	case SECX_AUTH_X509:
-		if (!st->server && (!cfg->ca_file || !cfg->peer_name))
-			return secx_err("x509 client needs --ca and the server's name");
-		return load_x509(st);
 	case SECX_AUTH_ANON:
-		if (!(cfg->flags & SECX_CFG_ALLOW_ANON))
-			return secx_err("anonymous handshakes are refused unless explicitly "
-					"allowed (--anonymous)");
 		secx_warn(cfg, "anonymous handshake: the peer is NOT authenticated; anyone on "
 			  "the path can intercept this connection");
 		return 0;
 	default:
-		return secx_err("no authentication method configured");
+		return 0;
 	}
 }
 
@@ -104,16 +74,22 @@ static int send_verify(struct hs_state *st)
 	return hs_send(st, hs_enc_verify(HS_OUT(st), HS_OUT_CAP(st), sig, sig_len));
 }
 
+/* The name we present: --name, else the host name if it is a name, else "unnamed". */
+int hs_self_name(const struct secx_cfg *cfg, char *out, size_t len)
+{
+	if (cfg->self_name)
+		snprintf(out, len, "%s", cfg->self_name);
+	else if (gethostname(out, len - 1) || (out[len - 1] = 0, !hs_name_ok(out, strlen(out))))
+		snprintf(out, len, "unnamed");
+	return (int)strlen(out);
+}
+
 static int send_ed25519(struct hs_state *st)
 {
 	struct hs_id_ed25519 id = { 0 };
 	size_t n = sizeof(id.pub);
 
-	if (st->cfg->self_name)
-		snprintf(id.name, sizeof(id.name), "%s", st->cfg->self_name);
-	else if (gethostname(id.name, sizeof(id.name) - 1))
-		snprintf(id.name, sizeof(id.name), "unnamed");
-	id.name_len = (uint8_t)strlen(id.name);
+	id.name_len = (uint8_t)hs_self_name(st->cfg, id.name, sizeof(id.name));
 	if (!EVP_PKEY_get_raw_public_key(st->key, id.pub, &n))
 		return secx_err_ossl("Ed25519 public key");
 	return hs_send(st, hs_enc_id_ed25519(HS_OUT(st), HS_OUT_CAP(st), &id));
@@ -121,16 +97,24 @@ static int send_ed25519(struct hs_state *st)
 
 int hs_send_identity(struct hs_state *st)
 {
-	struct hs_id_x509 id = { .n = st->n_der };
+	struct hs_id_x509 id = { 0 };
 	unsigned int i;
 	int r;
 
+	if (st->cfg->auth == SECX_AUTH_PSK) {
+		struct hs_id_psk p = { 0 };
+
+		/* psk: the server names itself, so a client can check it (reflection). */
+		p.name_len = (uint8_t)hs_self_name(st->cfg, p.name, sizeof(p.name));
+		return hs_send(st, hs_enc_id_psk(HS_OUT(st), HS_OUT_CAP(st), &p));
+	}
 	if (st->cfg->auth == SECX_AUTH_ED25519) {
 		r = send_ed25519(st);
 	} else {
-		for (i = 0; i < st->n_der; i++) {
-			id.der[i] = st->der[i];
-			id.len[i] = (uint16_t)st->der_len[i];
+		id.n = st->cr->n_der;
+		for (i = 0; i < st->cr->n_der; i++) {
+			id.der[i] = st->cr->der[i];
+			id.len[i] = (uint16_t)st->cr->der_len[i];
 		}
 		r = hs_send(st, hs_enc_id_x509(HS_OUT(st), HS_OUT_CAP(st), &id));
 	}
@@ -167,29 +151,44 @@ static int recv_verify(struct hs_state *st, EVP_PKEY *peer_key)
 static int check_pin(struct hs_state *st, const char *name)
 {
 	const struct secx_cfg *cfg = st->cfg;
-	uint8_t pinned[32];
+	struct hs_pin_scan scan;
 	char old_fp[SECX_FP_LEN];
 
-	switch (hs_pin_check(cfg->known_peers, name, st->peer_pub, pinned)) {
+	if (hs_pin_check(cfg, cfg->known_peers, name, st->peer_pub, &scan))
+		return hs_alert(st, HS_AL_INTERNAL_ERROR, NULL, 0);
+	switch (scan.result) {
 	case HS_PIN_MATCH:
 		return 0;
 	case HS_PIN_UNKNOWN:
-		if (cfg->flags & SECX_CFG_TOFU) {
-			st->tofu_pending = 1;
-			return 0;
+		if (!(cfg->flags & SECX_CFG_TOFU)) {
+			secx_err("unknown %s key for '%s': %s is not in %s (add it, or allow trust "
+				 "on first use with --tofu)", role(st, 1), name, st->sess.peer_fp,
+				 cfg->known_peers);
+			return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
 		}
-		secx_err("unknown %s key for '%s': %s is not in %s (add it, or allow trust on "
-			 "first use with --tofu)", role(st, 1), name, st->sess.peer_fp,
-			 cfg->known_peers);
-		return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
-	case HS_PIN_CHANGED:
-		hs_fingerprint(pinned, sizeof(pinned), old_fp, sizeof(old_fp));
+		if (scan.bad) {
+			secx_err("%s:%d: line cannot be read; not pinning '%s' on first use while "
+				 "it could be that peer's pin (fix or remove the line)",
+				 cfg->known_peers, scan.first_bad, name);
+			return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+		}
+		if (name[0] == '#' || !hs_name_ok(name, strlen(name))) {
+			secx_err("refusing to pin the name '%s' on first use", name);
+			return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+		}
+		if (scan.entries >= HS_PIN_MAX_ENTRIES) {
+			secx_err("%s already holds %u pins: trust on first use enrolls no more "
+				 "(pin '%s' by hand)", cfg->known_peers, HS_PIN_MAX_ENTRIES, name);
+			return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+		}
+		st->tofu_pending = 1;
+		return 0;
+	default:
+		hs_fingerprint(scan.pinned, sizeof(scan.pinned), old_fp, sizeof(old_fp));
 		secx_err("%s key for '%s' has CHANGED: pinned %s, presented %s; refusing (if the "
 			 "key was replaced on purpose, edit %s)", role(st, 1), name, old_fp,
 			 st->sess.peer_fp, cfg->known_peers);
 		return hs_alert(st, HS_AL_PEER_KEY_CHANGED, NULL, 0);
-	default:
-		return hs_alert(st, HS_AL_INTERNAL_ERROR, NULL, 0);
 	}
 }
 
@@ -202,6 +201,11 @@ static int recv_ed25519(struct hs_state *st, const uint8_t *body, size_t len)
 
 	if (hs_parse_id_ed25519(body, len, &id))
 		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	if (st->server && st->cfg->peer_name && strcmp(id.name, st->cfg->peer_name)) {
+		secx_err("the client presented the name '%s', but only '%s' is accepted "
+			 "(--peer-name)", id.name, st->cfg->peer_name);
+		return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+	}
 	memcpy(st->peer_pub, id.pub, sizeof(id.pub));
 	snprintf(st->sess.peer_name, sizeof(st->sess.peer_name), "%s", name ? name : id.name);
 	hs_fingerprint(id.pub, sizeof(id.pub), st->sess.peer_fp, sizeof(st->sess.peer_fp));
@@ -230,13 +234,35 @@ static int recv_x509(struct hs_state *st, const uint8_t *body, size_t len)
 		secx_err("the client sent no certificate, but this server requires one (--ca)");
 		return hs_alert(st, HS_AL_CERTIFICATE_REQUIRED, NULL, 0);
 	}
-	if (hs_x509_verify(&id, cfg->ca_file, cfg->peer_name, !st->server, &k,
+	/* Without a CA (server only) nothing names the client: peer_name stays "". */
+	if (hs_x509_verify(&id, st->cr->ca, cfg->peer_name, !st->server, &k,
 			   st->sess.peer_name, sizeof(st->sess.peer_name)))
 		return hs_alert(st, HS_AL_BAD_CERTIFICATE, NULL, 0);
 	hs_fingerprint(id.der[0], id.len[0], st->sess.peer_fp, sizeof(st->sess.peer_fp));
 	ret = recv_verify(st, k);
 	EVP_PKEY_free(k);
 	return ret;
+}
+
+/*
+ * psk, client: the server's name (in the transcript, authenticated by the
+ * PSK-keyed server Finished that follows).  A reflected connection -- our
+ * own server answering -- names itself and is refused by --peer-name.
+ */
+static int recv_psk(struct hs_state *st, const uint8_t *body, size_t len)
+{
+	struct hs_id_psk id;
+
+	if (hs_parse_id_psk(body, len, &id))
+		return hs_alert(st, HS_AL_DECODE_ERROR, NULL, 0);
+	if (st->cfg->peer_name && strcmp(id.name, st->cfg->peer_name)) {
+		secx_err("the server calls itself '%s', not '%s' (--peer-name): refusing (a "
+			 "reflected or redirected connection?)", id.name, st->cfg->peer_name);
+		return hs_alert(st, HS_AL_UNKNOWN_PEER, NULL, 0);
+	}
+	/* as the server reports it: the name of the key */
+	snprintf(st->sess.peer_name, sizeof(st->sess.peer_name), "%s", st->psk_id);
+	return 0;
 }
 
 int hs_recv_identity(struct hs_state *st)
@@ -246,6 +272,8 @@ int hs_recv_identity(struct hs_state *st)
 
 	if (hs_recv(st, HS_IDENTITY, &body, &len))
 		return -1;
+	if (st->cfg->auth == SECX_AUTH_PSK)
+		return recv_psk(st, body, len);
 	if (st->cfg->auth == SECX_AUTH_ED25519)
 		return recv_ed25519(st, body, len);
 	return recv_x509(st, body, len);

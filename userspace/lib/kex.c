@@ -12,15 +12,19 @@
 
 #include "hs.h"
 
-/* Tests set this to make randoms and ephemeral keys reproducible. */
+#ifdef SECX_TESTING
+/* Test builds only: make randoms and ephemeral keys reproducible. */
 void (*secx_test_rand)(uint8_t *buf, size_t len);
+#endif
 
 int hs_random(uint8_t *buf, size_t len)
 {
+#ifdef SECX_TESTING
 	if (secx_test_rand) {
 		secx_test_rand(buf, len);
 		return 0;
 	}
+#endif
 	if (RAND_priv_bytes(buf, (int)len) != 1)
 		return secx_err_ossl("random number generator");
 	return 0;

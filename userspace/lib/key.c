@@ -8,31 +8,84 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include "hs.h"
+
+/*
+ * Open a private key file: a regular file that group and others cannot
+ * access (like ssh, a readable key is refused rather than used).
+ */
+static FILE *open_key(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		secx_err("cannot open key file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		secx_err("key file %s is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		secx_err("key file %s has mode %04o: a private key must not be accessible by "
+			 "group or others (chmod 600 %s)", path,
+			 (unsigned int)(st.st_mode & 07777), path);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		secx_err("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+/* Does @path hold a public key (PEM)?  For a clearer message than OpenSSL's. */
+static int is_public_key(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	EVP_PKEY *k = f ? PEM_read_PUBKEY(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return k != NULL;
+}
 
 EVP_PKEY *hs_key_load(const char *path)
 {
 	char iobuf[8192];	/* our own stdio buffer, so it can be wiped */
 	EVP_PKEY *k;
-	FILE *f = fopen(path, "re");
+	FILE *f = open_key(path);
 
-	if (!f) {
-		secx_err("cannot open key file %s: %s", path, strerror(errno));
+	if (!f)
 		return NULL;
-	}
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	OPENSSL_cleanse(iobuf, sizeof(iobuf));
-	if (!k)
+	if (k)
+		return k;
+	if (is_public_key(path))
+		secx_err("%s holds a public key: a private key file is needed here (for "
+			 "known_peers, the public key is the base64 that 'pubkey' prints)", path);
+	else
 		secx_err_ossl(path);
-	return k;
+	return NULL;
 }
 
 /* Standard base64 with padding; -1 if @out is too small. */
@@ -126,5 +179,34 @@ int secx_key_public(const char *path, char *b64, size_t b64_len, char *fp, size_
 	else
 		ret = hs_fingerprint(pub, sizeof(pub), fp, fp_len);
 	EVP_PKEY_free(k);
+	return ret;
+}
+
+int secx_psk_generate(const char *path, const char *identity)
+{
+	uint8_t secret[32];
+	char hex[2 * sizeof(secret) + 1], line[SECX_NAME_MAX + sizeof(hex) + 2];
+	int fd, n, ret = -1;
+
+	if (hs_check_name("PSK identity", identity))
+		return -1;
+	if (RAND_priv_bytes(secret, sizeof(secret)) != 1)
+		return secx_err_ossl("random number generator");
+	hs_hex(hex, sizeof(hex), secret, sizeof(secret));
+	n = snprintf(line, sizeof(line), "%s %s\n", identity, hex);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		secx_err("cannot create %s: %s", path, strerror(errno));
+	} else if (write(fd, line, (size_t)n) != n || fsync(fd)) {
+		secx_err("cannot write %s: %s", path, strerror(errno));
+		unlink(path);
+	} else {
+		ret = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	OPENSSL_cleanse(line, sizeof(line));
 	return ret;
 }

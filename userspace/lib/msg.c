@@ -120,7 +120,7 @@ int hs_msg_header(const uint8_t hdr[HS_HDR_LEN], unsigned int *type, size_t *len
 {
 	*type = hdr[0];
 	*len = (size_t)hdr[1] << 8 | hdr[2];
-	if (*type < HS_CLIENT_HELLO || *type > HS_ALERT)
+	if (*type < HS_CLIENT_HELLO || *type > HS_ENCRYPTED)
 		return -1;
 	return *len > HS_MAX_BODY ? -2 : 0;
 }
@@ -183,8 +183,10 @@ int hs_parse_client_hello(const uint8_t *b, size_t len, struct hs_client_hello *
 	get_bytes(&c, m->share, sizeof(m->share));
 	m->id_len = get_u8(&c);
 	get_bytes(&c, m->identity, m->id_len);
-	if (!c.bad && memchr(m->identity, 0, m->id_len))
-		return secx_err("malformed ClientHello: NUL byte in the PSK identity");
+	/* handshake.rst: printable ASCII without spaces; never printed raw. */
+	if (!c.bad && m->id_len && !hs_name_ok(m->identity, m->id_len))
+		return secx_err("malformed ClientHello: the PSK identity is not printable ASCII "
+				"without spaces");
 	return done(&c, "ClientHello");
 }
 
@@ -244,11 +246,36 @@ int hs_parse_id_ed25519(const uint8_t *b, size_t len, struct hs_id_ed25519 *m)
 		return -1;
 	if (!m->name_len)
 		return secx_err("malformed Identity: empty peer name");
-	/* Names end up in files and messages: printable ASCII, no spaces. */
+	/* Names end up in files and messages: printable ASCII, no spaces, no '#'. */
 	for (i = 0; i < m->name_len; i++)
-		if (m->name[i] <= ' ' || m->name[i] > '~')
-			return secx_err("malformed Identity: peer name has byte 0x%02x",
-					(uint8_t)m->name[i]);
+		if ((uint8_t)m->name[i] <= ' ' || (uint8_t)m->name[i] > '~' ||
+		    (!i && m->name[0] == '#'))
+			return secx_err("malformed Identity: peer name has byte 0x%02x at %u",
+					(uint8_t)m->name[i], i);
+	return 0;
+}
+
+int hs_enc_id_psk(uint8_t *buf, size_t cap, const struct hs_id_psk *m)
+{
+	struct out o;
+
+	begin(&o, buf, cap, HS_IDENTITY);
+	put_u8(&o, m->name_len);
+	put(&o, m->name, m->name_len);
+	return finish(&o);
+}
+
+int hs_parse_id_psk(const uint8_t *b, size_t len, struct hs_id_psk *m)
+{
+	struct cur c = { b, len, 0 };
+
+	memset(m, 0, sizeof(*m));
+	m->name_len = get_u8(&c);
+	get_bytes(&c, m->name, m->name_len);
+	if (done(&c, "Identity"))
+		return -1;
+	if (!hs_name_ok(m->name, m->name_len))
+		return secx_err("malformed Identity: the server name is not a name");
 	return 0;
 }
 

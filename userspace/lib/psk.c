@@ -61,7 +61,12 @@ static FILE *open_private(const char *path)
 		secx_err("cannot open PSK file %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) || (st.st_mode & 077)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		secx_err("PSK file %s is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & 077) {
 		secx_err("PSK file %s has mode %04o: it must not be accessible by group or "
 			 "others (chmod 600 %s)", path, (unsigned int)(st.st_mode & 07777), path);
 		close(fd);
@@ -91,13 +96,17 @@ int hs_psk_load(const char *path, const char *identity, char *id_out,
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (ret == 1 && fgets(line, sizeof(line), f)) {
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			ret = secx_err("%s:%d: line too long", path, lineno);
+			break;
+		}
 		line[strcspn(line, "\r\n")] = 0;
 		save = NULL;
 		id = strtok_r(line, " \t", &save);
 		if (!id || *id == '#')
 			continue;
 		hex = strtok_r(NULL, " \t", &save);
-		if (!hex || strtok_r(NULL, " \t", &save) || strlen(id) > SECX_NAME_MAX ||
+		if (!hex || strtok_r(NULL, " \t", &save) || !hs_name_ok(id, strlen(id)) ||
 		    unhex(hex, secret, secret_len)) {
 			ret = secx_err("%s:%d: malformed line (expected IDENTITY HEXSECRET, "
 				       "%d..%d bytes)", path, lineno, HS_PSK_MIN, HS_PSK_MAX);

@@ -28,13 +28,15 @@
 
 #include <linux/secx.h>
 
-#define SECX_HS_VERSION		1	/* handshake protocol version on the wire */
+#define SECX_HS_VERSION		2	/* handshake protocol version on the wire */
 #define SECX_HS_RANDOM_LEN	32
 #define SECX_X25519_LEN		32
 #define SECX_ED25519_PUB_LEN	32
 #define SECX_FP_LEN		52	/* "SHA256:" + 43 base64 chars + NUL, rounded */
 #define SECX_NAME_MAX		255	/* peer names, PSK identities */
 #define SECX_DEFAULT_TIMEOUT_MS	10000
+/* The one text for a missing module, wherever it is reported. */
+#define SECX_MSG_NO_MODULE	"secx kernel module not loaded: run 'modprobe secx' as root"
 
 /* How a side authenticates; both sides must be configured with the same one. */
 enum secx_auth {
@@ -47,8 +49,12 @@ enum secx_auth {
 /* struct secx_cfg.flags */
 #define SECX_CFG_TOFU		(1U << 0)  /* ed25519: pin an unknown peer's key on first use */
 #define SECX_CFG_ALLOW_ANON	(1U << 1)  /* allow SECX_AUTH_ANON (a warning is still printed) */
-#define SECX_CFG_NO_KERNEL	(1U << 2)  /* TEST HOOK: do not attach the ULP or install keys */
-#define SECX_CFG_EXPORT_KEYS	(1U << 3)  /* TEST HOOK: copy the keys into cfg->session */
+#ifdef SECX_TESTING	/* test builds only (userspace/Makefile's build/t); never shipped */
+#define SECX_CFG_NO_KERNEL	(1U << 2)  /* do not attach the ULP or install keys */
+#define SECX_CFG_EXPORT_KEYS	(1U << 3)  /* copy the keys into cfg->session */
+#endif
+
+struct secx_creds;
 
 struct secx_session;
 
@@ -65,8 +71,12 @@ struct secx_cfg {
 	unsigned int timeout_ms;	/* whole handshake; 0 = SECX_DEFAULT_TIMEOUT_MS */
 	/*
 	 * Client: the name of the server as dialled (pin name for ed25519,
-	 * host name checked in the certificate for x509).  Server: optional,
-	 * the name a client certificate must carry (x509).
+	 * host name checked in the certificate for x509); required.
+	 * Server: optional; x509 (only together with ca_file): the name the
+	 * client certificate must carry; ed25519: the only name a client may
+	 * present.  Refused with psk and anonymous (nothing authenticates a
+	 * name there).  Names: 1..255 printable ASCII bytes, no space, not
+	 * starting with '#'.
 	 */
 	const char *peer_name;
 	const char *self_name;		/* ed25519: name we present (default: hostname) */
@@ -80,19 +90,48 @@ struct secx_cfg {
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
 	struct secx_session *session;	/* optional: filled in on success */
+	/* Set by secx_cfg_load(): credentials loaded once; NULL = per handshake. */
+	struct secx_creds *creds;
 };
 
-/* What the handshake agreed on; keys only with SECX_CFG_EXPORT_KEYS. */
+/*
+ * What the handshake agreed on.  peer_name is only ever an authenticated
+ * name: the pinned name (ed25519), the subject of a certificate verified
+ * against ca_file (x509, escaped with secx_escape()), the PSK identity;
+ * "" when none was authenticated (anonymous, or an x509 server without a
+ * CA, where peer_fp alone identifies the client's key).  Names received
+ * on the wire are printable ASCII without spaces (checked on receipt).
+ * tx/rx are filled only in test builds (SECX_CFG_EXPORT_KEYS).
+ */
 struct secx_session {
 	uint16_t suite;				/* enum secx_suite */
 	enum secx_auth auth;
-	char peer_name[SECX_NAME_MAX + 1];	/* pinned name, cert subject or PSK identity */
+	char peer_name[SECX_NAME_MAX + 1];
 	char peer_fp[SECX_FP_LEN];		/* SHA256:... of the peer key/cert, "" if none */
 	uint8_t client_random[SECX_HS_RANDOM_LEN];
 	/* SECX_CFG_EXPORT_KEYS: exactly what is (or would be) given to the kernel. */
 	struct secx_crypto_info tx;
 	struct secx_crypto_info rx;
 };
+
+/*
+ * Load and check every credential @cfg names, once, before listening or
+ * connecting: the private key (Ed25519 or X.509, refused if group/other
+ * may read it), the certificate chain and that the key matches it, the CA
+ * bundle (parsed once, kept), the PSK file (syntax and mode; re-read per
+ * handshake so keys can be rotated) and the option combination.  Sets
+ * cfg->creds; the handshakes then use them.  0 or -1 (secx_strerror()).
+ * secx_cfg_release() frees them.
+ */
+int secx_cfg_load(struct secx_cfg *cfg, int is_server);
+void secx_cfg_release(struct secx_cfg *cfg);
+
+/*
+ * Copy @in to @out (@out_len bytes, always NUL-terminated) so it is safe
+ * to print: bytes outside 0x20..0x7e and '\\' become \xHH / \\.  Every
+ * untrusted string libsecx and the tools print goes through it.
+ */
+void secx_escape(char *out, size_t out_len, const char *in);
 
 /* Run the handshake on connected stream socket @fd; 0 or -1 (see secx_strerror()). */
 int secx_client(int fd, const struct secx_cfg *cfg);
@@ -116,6 +155,8 @@ unsigned int secx_default_suites(const uint16_t **out);
 int secx_key_generate(const char *path);	/* new key, PEM, mode 0600, O_EXCL */
 /* Public key of the private key in @path as base64 (45 bytes with NUL). */
 int secx_key_public(const char *path, char *b64, size_t b64_len, char *fp, size_t fp_len);
+/* secx-handshake genpsk: "IDENTITY <64 hex>" (32 random bytes), mode 0600, O_EXCL. */
+int secx_psk_generate(const char *path, const char *identity);
 
 /*
  * Kernel hand-off, used by secx_client/secx_server; exposed so callers that

@@ -34,7 +34,7 @@ int secx_attach(int fd)
 	e = errno;
 	switch (e) {
 	case ENOENT:
-		secx_err("secx kernel module not loaded: run 'modprobe secx' as root");
+		secx_err(SECX_MSG_NO_MODULE);
 		break;
 	case ENOTCONN:
 		secx_err("cannot attach secx: the socket is not connected");
@@ -80,12 +80,22 @@ static int install_one(int fd, int opt, const struct secx_crypto_info *ci)
 			errno == EINVAL ? " (suite not supported by this secx module?)" : "");
 }
 
+/*
+ * TX first, then RX.  The kernel cannot take a TX key back, so if RX
+ * fails after TX succeeded the socket is shut down in both directions:
+ * it can never carry data with only one direction protected.  The caller
+ * closes it (handshake.rst, "Kernel hand-off").
+ */
 int secx_install(int fd, struct secx_crypto_info *tx, struct secx_crypto_info *rx)
 {
 	int ret = -1;
 
-	if (!secx_attach(fd) && !install_one(fd, SECX_TX, tx) && !install_one(fd, SECX_RX, rx))
-		ret = 0;
+	if (!secx_attach(fd) && !install_one(fd, SECX_TX, tx)) {
+		if (!install_one(fd, SECX_RX, rx))
+			ret = 0;
+		else
+			shutdown(fd, SHUT_RDWR);
+	}
 	OPENSSL_cleanse(tx, sizeof(*tx));
 	OPENSSL_cleanse(rx, sizeof(*rx));
 	return ret;

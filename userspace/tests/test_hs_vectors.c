@@ -128,40 +128,116 @@ static int eq_hex(const uint8_t *got, size_t n, const char *want)
 	return want && tap_unhex(want, w, sizeof(w)) == n && tap_mem_eq(got, w, n);
 }
 
-/* Recompute from the recorded PSK handshake: CH SH sFin | cFin | Confirm. */
+/* ChaCha20-Poly1305 open of one Encrypted message @m, independently of lib/hsenc.c. */
+static int open_msg(const uint8_t key[32], const uint8_t iv[12], uint64_t seq, const uint8_t *m,
+		    uint8_t *out, size_t *out_len)
+{
+	size_t body = msg_len(m) - HS_HDR_LEN, len;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t n[12];
+	int o, ok, i;
+
+	if (m[0] != 8 || body < 16 + HS_HDR_LEN) {
+		EVP_CIPHER_CTX_free(c);
+		return 0;
+	}
+	len = body - 16;
+	memcpy(n, iv, 12);
+	for (i = 0; i < 8; i++)
+		n[11 - i] ^= (uint8_t)(seq >> (8 * i));
+	ok = EVP_DecryptInit_ex(c, EVP_chacha20_poly1305(), NULL, NULL, NULL) &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) &&
+	     EVP_DecryptInit_ex(c, NULL, NULL, key, n) &&
+	     EVP_DecryptUpdate(c, NULL, &o, m, HS_HDR_LEN) &&
+	     EVP_DecryptUpdate(c, out, &o, m + HS_HDR_LEN, (int)len) &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, (void *)(m + HS_HDR_LEN + len)) &&
+	     EVP_DecryptFinal_ex(c, out + len, &o) > 0;
+	EVP_CIPHER_CTX_free(c);
+	*out_len = len;
+	return ok && msg_len(out) == len;
+}
+
+/*
+ * Recompute from the recorded handshake (psk: server Identity, anonymous:
+ * none): c2s = CH Enc(cFin); s2c = SH [Enc(Identity)] Enc(sFin) Enc(Confirm).
+ * With @print, print every wire message and the inner message it carries.
+ */
 static int recompute(const struct vec *v, const struct fx_relay *r, const struct fx_side *c,
 		     const uint8_t *psk, size_t psk_len, uint8_t *c_ap, uint8_t *s_ap)
 {
 	const struct secx_suite_desc *s = secx_suite_find(v->suite);
 	const char *md = s->hash_alg;
-	size_t L = s->hash_len, ch = msg_len(r->c2s), sh = msg_len(r->s2c);
-	size_t sf = msg_len(r->s2c + sh), cf = msg_len(r->c2s + ch);
+	size_t L = s->hash_len, ch = msg_len(r->c2s), sh = msg_len(r->s2c), n = 0, k;
 	uint8_t tr[4096], cpriv[32], spub[32], dh[32], early[64], der[64], hs[64], ms[64];
 	uint8_t c_hs[64], s_hs[64], t[64], m[64], zeros[64] = { 0 };
-	int ok;
+	uint8_t ck[32], civ[12], sk[32], siv[12], in[4096];
+	const uint8_t *sp = r->s2c + sh, *cp = r->c2s + ch;
+	const char *names[] = { "server Identity", "server Finished", "Confirm" };
+	uint64_t sseq = 0;
+	int ok, i, first = psk_len ? 0 : 1;
 
-	for (size_t i = 0; i < 32; i++)
+	for (i = 0; i < 32; i++)
 		cpriv[i] = (uint8_t)(32 + i);		/* the counter's second draw */
 	memcpy(spub, r->s2c + HS_HDR_LEN + 4 + 2 + 32 + 2, 32);
 	ok = !hs_x25519(cpriv, spub, dh);
 	memcpy(tr, r->c2s, ch);
 	memcpy(tr + ch, r->s2c, sh);
+	n = ch + sh;
 	extract(md, L, NULL, psk_len ? psk : zeros, psk_len ? psk_len : L, early);
 	xlabel(md, L, early, "derived", NULL, 0, der, L);
 	extract(md, L, der, dh, 32, hs);
-	th(md, tr, ch + sh, t);
+	th(md, tr, n, t);
 	xlabel(md, L, hs, "c hs", t, L, c_hs, L);
 	xlabel(md, L, hs, "s hs", t, L, s_hs, L);
-	mac(md, L, s_hs, "finished", t, m);
-	ok = ok && !memcmp(m, r->s2c + sh + HS_HDR_LEN, L);
-	memcpy(tr + ch + sh, r->s2c + sh, sf);
-	th(md, tr, ch + sh + sf, t);
+	xlabel(md, L, c_hs, "hs key", NULL, 0, ck, 32);
+	xlabel(md, L, c_hs, "hs iv", NULL, 0, civ, 12);
+	xlabel(md, L, s_hs, "hs key", NULL, 0, sk, 32);
+	xlabel(md, L, s_hs, "hs iv", NULL, 0, siv, 12);
+	if (print_mode) {
+		printf("== %s ==\n", v->name);
+		hex("ClientHello:\n    ", r->c2s, ch);
+		hex("ServerHello:\n    ", r->s2c, sh);
+	}
+	/* server: [Identity] Finished */
+	for (i = first; i < 2 && ok; i++) {
+		ok = open_msg(sk, siv, sseq++, sp, in, &k);
+		if (print_mode) {
+			printf("Encrypted (%s):\n    ", names[i]);
+			hex("", sp, msg_len(sp));
+			printf("  inner %s:\n    ", names[i]);
+			hex("", in, k);
+		}
+		if (i == 1) {	/* server Finished over TH(..message before it) */
+			th(md, tr, n, t);
+			mac(md, L, s_hs, "finished", t, m);
+			ok = ok && k == HS_HDR_LEN + L && in[0] == 5 && !memcmp(m, in + HS_HDR_LEN, L);
+		} else {
+			ok = ok && in[0] == 3;
+		}
+		memcpy(tr + n, in, k);
+		n += k;
+		sp += msg_len(sp);
+	}
+	/* client Finished */
+	ok = ok && open_msg(ck, civ, 0, cp, in, &k);
+	if (print_mode) {
+		hex("Encrypted (client Finished):\n    ", cp, msg_len(cp));
+		hex("  inner client Finished:\n    ", in, k);
+	}
+	th(md, tr, n, t);
 	mac(md, L, c_hs, "finished", t, m);
-	ok = ok && !memcmp(m, r->c2s + ch + HS_HDR_LEN, L);
-	memcpy(tr + ch + sh + sf, r->c2s + ch, cf);
-	th(md, tr, ch + sh + sf + cf, t);
+	ok = ok && in[0] == 5 && !memcmp(m, in + HS_HDR_LEN, L);
+	memcpy(tr + n, in, k);
+	n += k;
+	th(md, tr, n, t);
+	/* Confirm */
+	ok = ok && open_msg(sk, siv, sseq, sp, in, &k);
+	if (print_mode) {
+		hex("Encrypted (Confirm):\n    ", sp, msg_len(sp));
+		hex("  inner Confirm:\n    ", in, k);
+	}
 	mac(md, L, s_hs, "confirm", t, m);
-	ok = ok && !memcmp(m, r->s2c + sh + sf + HS_HDR_LEN, L);
+	ok = ok && in[0] == 6 && !memcmp(m, in + HS_HDR_LEN, L);
 	xlabel(md, L, hs, "derived", NULL, 0, der, L);
 	extract(md, L, der, zeros, L, ms);
 	xlabel(md, L, ms, "c ap", t, L, c_ap, L);
@@ -171,33 +247,27 @@ static int recompute(const struct vec *v, const struct fx_relay *r, const struct
 	xlabel(md, L, c_ap, "iv", NULL, 0, m, 12);
 	ok = ok && !memcmp(m, c->sess.tx.iv, 12);
 	if (print_mode) {
+		hex("c_ap (client->server traffic secret):\n    ", c->sess.tx.secret,
+		    c->sess.tx.secret_len);
+		hex("s_ap (server->client traffic secret):\n    ", c->sess.rx.secret,
+		    c->sess.rx.secret_len);
+		hex("client->server key:\n    ", c->sess.tx.key, c->sess.tx.key_len);
+		hex("client->server iv:\n    ", c->sess.tx.iv, 12);
+		hex("server->client key:\n    ", c->sess.rx.key, c->sess.rx.key_len);
+		hex("server->client iv:\n    ", c->sess.rx.iv, 12);
 		hex("x25519 shared secret:\n    ", dh, 32);
 		hex("early secret:\n    ", early, L);
 		hex("handshake secret:\n    ", hs, L);
 		hex("c_hs:\n    ", c_hs, L);
 		hex("s_hs:\n    ", s_hs, L);
+		hex("client hs key / iv:\n    ", ck, 32);
+		hex("    ", civ, 12);
+		hex("server hs key / iv:\n    ", sk, 32);
+		hex("    ", siv, 12);
 		hex("main secret:\n    ", ms, L);
 		hex("TH(..client Finished):\n    ", t, L);
 	}
 	return ok;
-}
-
-static void print_vector(const struct vec *v, const struct fx_relay *r, const struct fx_side *c)
-{
-	size_t ch = msg_len(r->c2s), sh = msg_len(r->s2c), sf = msg_len(r->s2c + sh);
-
-	printf("== %s ==\n", v->name);
-	hex("ClientHello:\n    ", r->c2s, ch);
-	hex("ServerHello:\n    ", r->s2c, sh);
-	hex("server Finished:\n    ", r->s2c + sh, sf);
-	hex("client Finished:\n    ", r->c2s + ch, r->n_c2s - ch);
-	hex("Confirm:\n    ", r->s2c + sh + sf, r->n_s2c - sh - sf);
-	hex("c_ap (client->server traffic secret):\n    ", c->sess.tx.secret, c->sess.tx.secret_len);
-	hex("s_ap (server->client traffic secret):\n    ", c->sess.rx.secret, c->sess.rx.secret_len);
-	hex("client->server key:\n    ", c->sess.tx.key, c->sess.tx.key_len);
-	hex("client->server iv:\n    ", c->sess.tx.iv, 12);
-	hex("server->client key:\n    ", c->sess.rx.key, c->sess.rx.key_len);
-	hex("server->client iv:\n    ", c->sess.rx.iv, 12);
 }
 
 static void run(const struct vec *v, const char *psk_hex)
@@ -219,6 +289,7 @@ static void run(const struct vec *v, const char *psk_hex)
 		snprintf(line, sizeof(line), "client1 %s\n", psk_hex);
 		fx_write("psk", line, 0600);
 		c.cfg.psk_file = s.cfg.psk_file = fx_path("psk");
+		s.cfg.self_name = "server1";	/* the name in its Identity */
 	}
 	c.cfg.suites = s.cfg.suites = &v->suite;
 	c.cfg.n_suites = s.cfg.n_suites = 1;
@@ -231,8 +302,6 @@ static void run(const struct vec *v, const char *psk_hex)
 		return;
 	}
 	L = c.sess.tx.secret_len;
-	if (print_mode)
-		print_vector(v, &r, &c);
 	tap_ok(recompute(v, &r, &c, psk, psk_len, c_ap, s_ap) &&
 	       !memcmp(c_ap, c.sess.tx.secret, L) && !memcmp(s_ap, c.sess.rx.secret, L),
 	       "%s: MACs on the wire and traffic keys match an independent key schedule", v->name);
@@ -254,25 +323,25 @@ static void run(const struct vec *v, const char *psk_hex)
 static const struct vec psk_vec = {
 	.name = "psk, aes-128-gcm",
 	.suite = SECX_SUITE_AES_128_GCM_SHA256,
-	.c2s_sha256 = "78a2b8002bb9e6cbcbb36ab7775fac0ccfa39150b282bd369581ac2f4161c836",
-	.s2c_sha256 = "f17912566c461a6aa3aae71e0f3ba18f161250eb1b7f7fe3c559a681b0c5561b",
-	.c_ap = "695c498b6cc0e743b7e18b8cd52cf766748b2409768d85e5e0555b15237e95c2",
-	.s_ap = "59ef26bcceaea6831f0928871c9dd4e4df7067ae6c6855436c95c810a3551b43",
-	.c_key = "92f46aea7ad1521018e727f9d671bd80",
-	.c_iv = "8e8ec2963026a7bf49f790df",
+	.c2s_sha256 = "1493f4686a023e3b34678c662ea5bd73099fa9fd22c91d48d98d38a80c10dd92",
+	.s2c_sha256 = "069783dc13ff8b1a503ec323ff5a7520ba27201b69bf137532330ceadaf3b334",
+	.c_ap = "f6c18bb1a96f8e4f916a0c9757558b4dcb51ea7dfbe9b2e96a383bffb43caa63",
+	.s_ap = "96e33728333d22e4c357ca7afd3300d4faa1885c03a099bd29fa58e5088f4f0f",
+	.c_key = "501616a8d55dc3bed6a74f7f18a11ff0",
+	.c_iv = "8ab4dcb2e55d1c267fdaa6c7",
 };
 
 static const struct vec anon_vec = {
 	.name = "anonymous, aes-256-gcm",
 	.suite = SECX_SUITE_AES_256_GCM_SHA384,
-	.c2s_sha256 = "d9908fe75a03be11ad61beb2e1f8173c2a87131d780822e517ea84ed190bfea7",
-	.s2c_sha256 = "73600df8cff3a245a811e3e20ecfc10ccc346818c5408b53a68fa57d180b78ac",
-	.c_ap = "2c827ba150767cdced330ece82d780b201258237c232c348b9b981ca42713562"
-		"8e7a346be608b7a1e266857975891acd",
-	.s_ap = "0b3b72bb2149d66bdebfa5cff46b2b4f960586b73ed1a6deb6425ae3a0328a69"
-		"7772b442937768790b2b6065c7b8ec10",
-	.c_key = "9025c8cb28fc23ecdac2fcedea61da3dcdbd142447994a95b118cef578c4df5c",
-	.c_iv = "66bdc6d19632eb328afb61f1",
+	.c2s_sha256 = "c728d2580c1e9b5d31cc4875075e8b2cb712dbc6a3b78385c0b8f827366b4927",
+	.s2c_sha256 = "eae57b021cf0eb2757d6d5316e1c827a313e8040feeca815b401714856fbc4f2",
+	.c_ap = "84f32ae137aa904f2da88925be7dba39efe2c51f0dd4187a53657588261e153b"
+		"e95ef4196059a966cc291deecf53dd8c",
+	.s_ap = "e31e0cc89c4767ae2c1a9d1815e2d9d3dfddc82bde69c11b76337e23b7c02033"
+		"02cf20a5fd46b746fade3074a17a7cbf",
+	.c_key = "a9cbe2157617dd053d795f7c6dc89bc8d6bfa2b65e3def2f371b8267c969c5e5",
+	.c_iv = "878710b2fc08cec1442af510",
 };
 
 int main(int argc, char **argv)
