@@ -34,6 +34,13 @@
 	 !defined(SECX_HAVE_MSG_SPLICE_PAGES))
 #error "secx: 6.5+ kernel whose probed splice hooks do not match: probe.sh is wrong"
 #endif
+/* and with the flags the headers define (checked before the fallbacks below) */
+#if defined(MSG_SENDPAGE_NOTLAST) != defined(SECX_HAVE_SENDPAGE)
+#error "secx: MSG_SENDPAGE_NOTLAST and the ->sendpage probe disagree: probe.sh is wrong"
+#endif
+#if defined(MSG_SPLICE_PAGES) != defined(SECX_HAVE_MSG_SPLICE_PAGES)
+#error "secx: MSG_SPLICE_PAGES and its probe disagree: probe.sh is wrong"
+#endif
 #if defined(SECX_HAVE_SENDPAGE) && !defined(SECX_HAVE_SENDPAGE_LOCKED)
 #error "secx: ->sendpage without ->sendpage_locked: probe.sh is wrong"
 #endif
@@ -43,6 +50,18 @@
 #endif
 #ifndef MSG_SENDPAGE_NOTLAST
 #define MSG_SENDPAGE_NOTLAST 0
+#endif
+
+#ifdef CONFIG_MEMCG
+static inline struct mem_cgroup *secx_sk_memcg(const struct sock *sk)
+{
+	return sk->sk_memcg;
+}
+#else
+static inline struct mem_cgroup *secx_sk_memcg(const struct sock *sk)
+{
+	return NULL;
+}
 #endif
 
 /* Hand one page fragment we own to TCP by reference (no copy). */

@@ -105,6 +105,8 @@ err_clear:
 
 void secx_crypto_free(struct secx_crypto *c)
 {
+	if (c->hmac)
+		crypto_free_shash(c->hmac);	/* zeroes its key state */
 	if (c->req)
 		aead_request_free(c->req);	/* kfree_sensitive() inside */
 	if (c->aead)

@@ -87,35 +87,50 @@ static int secx_hkdf_expand_label(struct crypto_shash *hmac, const u8 *secret,
 }
 
 /*
- * Move @c to the next epoch: secret, key and iv, all derived in place.  The
- * HMAC is instantiated only here: key updates are rare, and an idle socket
- * should not carry two hash transforms (crypto.c checked at install time
- * that the algorithm exists).
+ * The HMAC of key updates is instantiated at the first update and kept: an
+ * idle socket carries no hash transform, a socket that updates keys pays
+ * the allocation once (crypto.c checked at install time that the
+ * algorithm exists).  Called before anything irreversible, so that a lack
+ * of memory can be retried.
  */
+int secx_rekey_prepare(struct secx_crypto *c)
+{
+	char name[CRYPTO_MAX_ALG_NAME];
+	struct crypto_shash *hmac;
+
+	might_sleep();
+	if (c->hmac)
+		return 0;
+	if (!c->secret_len)
+		return -ENOKEY;
+	snprintf(name, sizeof(name), "hmac(%s)", c->suite->hash_alg);
+	hmac = crypto_alloc_shash(name, 0, 0);
+	if (IS_ERR(hmac))
+		return PTR_ERR(hmac);
+	c->hmac = hmac;
+	return 0;
+}
+
+/* Move @c to the next epoch: secret, key and iv, all derived in place. */
 int secx_rekey_next(struct secx_crypto *c)
 {
 	const struct secx_suite_desc *s = c->suite;
 	u8 next[SECX_MAX_SECRET_LEN], key[SECX_MAX_KEY_LEN], iv[SECX_IV_LEN];
-	char name[CRYPTO_MAX_ALG_NAME];
-	struct crypto_shash *hmac;
 	int err;
 
-	might_sleep();
 	if (!c->secret_len)
 		return -ENOKEY;
-	snprintf(name, sizeof(name), "hmac(%s)", s->hash_alg);
-	hmac = crypto_alloc_shash(name, 0, 0);
-	if (IS_ERR(hmac))
-		return PTR_ERR(hmac);
-	err = secx_hkdf_expand_label(hmac, c->secret, c->secret_len, SECX_LABEL_UPDATE,
+	err = secx_rekey_prepare(c);
+	if (err)
+		return err;
+	err = secx_hkdf_expand_label(c->hmac, c->secret, c->secret_len, SECX_LABEL_UPDATE,
 				     next, c->secret_len);
 	if (!err)
-		err = secx_hkdf_expand_label(hmac, next, c->secret_len, SECX_LABEL_KEY,
+		err = secx_hkdf_expand_label(c->hmac, next, c->secret_len, SECX_LABEL_KEY,
 					     key, secx_suite_key_len(s));
 	if (!err)
-		err = secx_hkdf_expand_label(hmac, next, c->secret_len, SECX_LABEL_IV,
+		err = secx_hkdf_expand_label(c->hmac, next, c->secret_len, SECX_LABEL_IV,
 					     iv, SECX_IV_LEN);
-	crypto_free_shash(hmac);
 	if (!err)
 		err = secx_crypto_setkey(c, key);
 	if (!err) {
@@ -216,12 +231,17 @@ bool secx_rekey_local_allowed(struct secx_tx *tx)
 /* Is the peer within its key update allowance (see SECX_RX_UPDATE_RATE)? */
 static bool secx_rekey_rx_allowed(struct secx_ctx *ctx)
 {
-	u64 records = ctx->rx.records;
+	u64 records = ctx->rx.records, bytes = ctx->rx.bytes;
 
-	/* one token per data record received since the last update */
-	secx_bucket_credit(&ctx->rx_updates, records - ctx->rx_updates_records,
+	/*
+	 * One token per data record received since the last update, empty
+	 * records not counted: a token needs a record and a byte.
+	 */
+	secx_bucket_credit(&ctx->rx_updates,
+			   min(records - ctx->rx_updates_records, bytes - ctx->rx_updates_bytes),
 			   SECX_RX_UPDATE_BURST);
 	ctx->rx_updates_records = records;
+	ctx->rx_updates_bytes = bytes;
 	return secx_bucket_take(&ctx->rx_updates, SECX_RX_UPDATE_RATE, SECX_RX_UPDATE_BURST);
 }
 

@@ -39,6 +39,7 @@ struct secx_crypto {
 	const struct secx_suite_desc *suite;
 	struct crypto_aead *aead;
 	struct aead_request *req;
+	struct crypto_shash *hmac;	/* key updates; allocated at the first one */
 	u8 iv[SECX_IV_LEN];
 	u8 secret[SECX_MAX_SECRET_LEN];
 	u8 secret_len;
@@ -121,6 +122,7 @@ struct secx_tx {
 	bool request_peer;		/* ... asking the peer to update too */
 	bool flush_pending;		/* the open record must go out when it can */
 	bool shut_pending;		/* shutdown(): CLOSE, then FIN, when TCP has room */
+	bool corked;			/* the last push to TCP said MSG_MORE */
 	u64 records, bytes;
 	int err;			/* sticky: every later send fails */
 	bool closed;			/* close record sealed */
@@ -159,7 +161,8 @@ struct secx_ctx {
 	struct secx_tx tx;
 	struct secx_rx rx;
 	struct secx_bucket rx_updates;	/* the peer's KEY_UPDATEs (rekey.c) */
-	u64 rx_updates_records;		/* rx.records when last credited */
+	u64 rx_updates_records;		/* rx.records and rx.bytes when last credited */
+	u64 rx_updates_bytes;
 	struct secx_bucket events;	/* netlink events of this socket */
 	struct work_struct destroy;	/* freeing without close() (ulp.c) */
 	struct rcu_head rcu;
@@ -240,6 +243,7 @@ ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode
 #define SECX_MIN_BUDGET_BYTES	1024
 #define SECX_MIN_BUDGET_RECORDS	2
 #define SECX_MAX_BUDGET_SECONDS	(INT_MAX / HZ)
+int __must_check secx_rekey_prepare(struct secx_crypto *c);
 int __must_check secx_rekey_next(struct secx_crypto *c);
 void secx_rekey_tx_init(struct sock *sk, struct secx_tx *tx);
 void secx_rekey_net_init(struct secx_rekey_limits *l);

@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -299,6 +300,7 @@ static int secx_tx_push(struct sock *sk, struct secx_tx *tx, bool more)
 	}
 	out->len = 0;
 	out->sent = 0;
+	tx->corked = more;
 	secx_tx_put_out_pages(out);
 	return 0;
 }
@@ -373,6 +375,10 @@ static int secx_tx_update_if_due(struct sock *sk, struct secx_ctx *ctx, bool dat
 
 	if (tx->out.len || !secx_rekey_tx_due(tx))
 		return 0;
+	/* what can fail for lack of memory fails before the update is sealed */
+	err = secx_rekey_prepare(&tx->c);
+	if (err)
+		return err;
 	tx->ctl[0] = tx->request_peer ? SECX_KU_FLAG_REQUEST : 0;
 	err = secx_tx_seal(sk, ctx, SECX_RT_KEY_UPDATE, 1);
 	if (err)
@@ -503,8 +509,13 @@ static int secx_tx_add_page(struct sock *sk, struct secx_tx_open *o, struct page
 	unsigned int n = min_t(size_t, len, secx_tx_room(o));
 
 	/* the last slot stays free for copied data, so a record always closes */
-	if (o->nfrags >= SECX_OPEN_FRAGS - 1 || !sendpage_ok(page))
+	if (o->nfrags >= SECX_OPEN_FRAGS - 1 || !sendpage_ok(page)) {
+		/* copy from one base page at a time (a spliced page may be compound) */
+		page += off >> PAGE_SHIFT;
+		off &= ~PAGE_MASK;
+		n = min_t(unsigned int, n, PAGE_SIZE - off);
 		return secx_tx_copy(sk, o, NULL, page, off, n);
+	}
 	if (!secx_tx_add_frag(o, page, off, n))
 		return 0;
 	return n;
@@ -528,6 +539,28 @@ static int secx_tx_add_spliced(struct sock *sk, struct secx_tx_open *o, struct i
 	return n;
 }
 
+/* Is something accepted or promised still waiting for TCP? */
+static bool secx_tx_pending(const struct secx_tx *tx)
+{
+	return tx->out.len || tx->shut_pending || (tx->flush_pending && tx->open.len) ||
+	       (tx->update_pending && !tx->closed);
+}
+
+/*
+ * Make sure what is pending goes out later.  When TCP's queue shrinks, its
+ * write_space callback (SOCK_NOSPACE) schedules the work; but when TCP
+ * refused for lack of memory with nothing in flight, no ACK will ever come,
+ * so poll instead.
+ */
+static void secx_tx_retry_later(struct sock *sk, struct secx_tx *tx)
+{
+	if (!secx_tx_pending(tx))
+		return;
+	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	if (sk_stream_memory_free(sk) || tcp_write_queue_empty(sk))
+		mod_delayed_work(system_wq, &tx->work, HZ / 10);
+}
+
 static int secx_tx_check(struct sock *sk, struct secx_ctx *ctx)
 {
 	if (ctx->tx.err)
@@ -545,9 +578,6 @@ static int secx_tx_wait_or_fail(struct sock *sk, struct secx_ctx *ctx, int err, 
 {
 	if (err != -EAGAIN && err != -ENOMEM)
 		return err;
-	if (err == -ENOMEM && !*timeo)
-		/* nobody waits: retry the flush later */
-		mod_delayed_work(system_wq, &ctx->tx.work, HZ / 10);
 	return secx_tx_wait(sk, &ctx->tx, timeo);
 }
 
@@ -556,9 +586,8 @@ static int secx_tx_finish_call(struct sock *sk, struct secx_ctx *ctx, int copied
 {
 	struct secx_tx *tx = &ctx->tx;
 
-	/* What TCP could not take yet goes out when space frees up. */
-	if (tx->out.len || (tx->flush_pending && tx->open.len))
-		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	/* What TCP could not take yet goes out when it can. */
+	secx_tx_retry_later(sk, tx);
 	/* A fatal error loses what was accepted but not sealed: say so. */
 	if (tx->err)
 		return tx->err;
@@ -630,6 +659,23 @@ static int secx_tx_add_msg(struct sock *sk, struct secx_tx_open *o, void *arg, s
 	return secx_tx_copy(sk, o, &msg->msg_iter, NULL, 0, left);
 }
 
+/*
+ * A call without MSG_MORE that ends early (an error, a signal, a full
+ * non-blocking socket) may leave its last record corked in TCP (pushed with
+ * MSG_MORE for data that never came): have TCP push it, as TCP's own
+ * sendmsg does on exit.  A MSG_MORE call leaves TCP corked on purpose.
+ */
+static void secx_tx_uncork(struct sock *sk, struct secx_ctx *ctx, bool eor)
+{
+	struct socket *sock = sk->sk_socket;
+
+	if (!eor || !READ_ONCE(ctx->tx.corked) || !sock)
+		return;
+	WRITE_ONCE(ctx->tx.corked, false);
+	if (ctx->sk_proto->splice_eof)
+		ctx->sk_proto->splice_eof(sock);
+}
+
 int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct secx_ctx *ctx = secx_get_ctx(sk);
@@ -647,6 +693,7 @@ int secx_tx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	lock_sock(sk);
 	ret = secx_tx_send_loop(sk, ctx, flags, msg_data_left(msg), eor, secx_tx_add_msg, msg);
 	release_sock(sk);
+	secx_tx_uncork(sk, ctx, eor);
 	return ret;
 }
 
@@ -682,6 +729,7 @@ int secx_tx_sendpage(struct sock *sk, struct page *page, int offset, size_t size
 	ret = secx_tx_send_loop(sk, ctx, flags, size, !secx_flags_more(flags),
 				secx_tx_add_one_page, &arg);
 	release_sock(sk);
+	secx_tx_uncork(sk, ctx, !secx_flags_more(flags));
 	return ret;
 }
 #endif
@@ -700,8 +748,10 @@ void secx_tx_splice_eof(struct socket *sock)
 
 	lock_sock(sk);
 	if (ctx->tx.open.len || ctx->tx.out.len)
-		secx_tx_send_loop(sk, ctx, flags, 0, true, secx_tx_add_nothing, NULL);
+		secx_tx_send_loop(sk, ctx, flags | MSG_NOSIGNAL, 0, true, secx_tx_add_nothing,
+				  NULL);
 	release_sock(sk);
+	secx_tx_uncork(sk, ctx, true);
 }
 
 /*
@@ -767,9 +817,7 @@ bool secx_tx_shutdown(struct sock *sk, int how)
 		err = secx_tx_close_step(sk, ctx);
 		if (err == -EAGAIN || err == -ENOMEM) {
 			WRITE_ONCE(tx->shut_pending, true);
-			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			if (err == -ENOMEM)
-				mod_delayed_work(system_wq, &tx->work, HZ / 10);
+			secx_tx_retry_later(sk, tx);
 			now = false;
 		} else if (err) {
 			net_dbg_ratelimited("secx: ctx %llu: close record not sent: %d\n",
@@ -808,6 +856,9 @@ void secx_tx_close(struct sock *sk, struct secx_ctx *ctx)
 			goto drop;
 		timeo = min_t(long, timeo, sk->sk_lingertime);
 	}
+	/* an exiting process does not linger (inet_release() agrees): try once */
+	if (current->flags & PF_EXITING)
+		timeo = 0;
 	if (!tx->closed && !tx->shut_pending && !secx_tx_can_close(sk, ctx))
 		goto drop;
 	tx->shut_pending = false;
@@ -838,25 +889,31 @@ static void secx_tx_work(struct work_struct *work)
 	struct secx_ctx *ctx = container_of(to_delayed_work(work), struct secx_ctx, tx.work);
 	struct secx_tx *tx = &ctx->tx;
 	struct sock *sk = ctx->sk;
+	struct mem_cgroup *memcg;
 	bool fin = false;
 	int err = 0;
 
+	/* pages sealed here are charged to the socket's cgroup, not the kworker's */
+	memcg = set_active_memcg(secx_sk_memcg(sk));
 	lock_sock(sk);
 	if (!secx_get_ctx(sk) || !ctx->tx_conf)
 		goto out;
-	if (!tx->err && tx->shut_pending) {
-		err = secx_tx_close_step(sk, ctx);
-		if (err != -EAGAIN && err != -ENOMEM)
+	if (tx->shut_pending) {
+		err = tx->err ? tx->err : secx_tx_close_step(sk, ctx);
+		/*
+		 * CLOSE is with TCP, or can never be: now TCP's half of
+		 * shutdown(), the FIN (after an error the peer sees a truncation,
+		 * not silence).
+		 */
+		if (err != -EAGAIN && err != -ENOMEM) {
 			tx->shut_pending = false;
-		/* CLOSE is with TCP: now TCP's half of shutdown(), the FIN */
-		fin = !err;
+			fin = true;
+		}
 	} else if (!tx->err && !tx->closed) {
 		err = secx_tx_advance(sk, ctx, tx->flush_pending, false);
 	}
-	if (err == -ENOMEM)
-		mod_delayed_work(system_wq, &tx->work, HZ / 10);
-	else if (err == -EAGAIN)
-		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	if (err == -EAGAIN || err == -ENOMEM)
+		secx_tx_retry_later(sk, tx);
 
 	if (tx->scratch && !tx->out.len) {
 		if (time_after_eq(jiffies, tx->last_seal + SECX_TX_IDLE))
@@ -866,6 +923,7 @@ static void secx_tx_work(struct work_struct *work)
 	}
 out:
 	release_sock(sk);
+	set_active_memcg(memcg);
 	/* close() cancels this work before the socket is orphaned */
 	if (fin)
 		secx_ulp_base_shutdown(sk, SHUT_WR);
@@ -910,10 +968,9 @@ int secx_tx_key_update(struct sock *sk, struct secx_ctx *ctx, u32 flags)
 		if (err)
 			break;
 	}
-	if (err == -EAGAIN && tx->update_pending) {
+	if (err == -EAGAIN && tx->update_pending)
 		/* still queued: it goes out before the next record */
-		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-	}
+		secx_tx_retry_later(sk, tx);
 out:
 	release_sock(sk);
 	return err;
