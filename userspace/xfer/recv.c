@@ -317,6 +317,8 @@ int main(int argc, char **argv)
 	}
 	if (parse(argc, argv, &o, &cfg))
 		return 2;
+	if (xf_kernel_suites(&cfg))
+		return 1;
 	o.umask = umask(0);
 	umask(o.umask);
 	o.dirfd = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

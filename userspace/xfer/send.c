@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n - 2; i++)
 		srcs[i].path = pos[i];
 	rep.files = calloc((size_t)n, sizeof(*rep.files));
-	r = open_sources(srcs, n - 2) || transfer(&cfg, srcs, n - 2, pos[n - 2], pos[n - 1], &rep);
+	r = !rep.files || open_sources(srcs, n - 2) || xf_kernel_suites(&cfg) || transfer(&cfg, srcs, n - 2, pos[n - 2], pos[n - 1], &rep);
 	rep.error = r ? xf_err : NULL;
 	if (!quiet || json)
 		xf_report(&rep, json);

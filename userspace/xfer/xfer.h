@@ -64,6 +64,9 @@ void xf_deadlines(int fd);
 /* Read until the peer's close record; 0 clean, -1 (xf_fail'ed with @who). */
 int xf_await_close(int fd, const char *who);
 
+/* caps.c: narrow cfg's suites to those secx.ko can install; 0 or -1 */
+int xf_kernel_suites(struct secx_cfg *cfg);
+
 /* opts.c: options both tools parse themselves (not in lib/cli.c) */
 int xf_opt_number(const char *opt, const char *v, double min, double max, double *out);
 /* One line, printable: control bytes and invalid UTF-8 as \xNN. */
