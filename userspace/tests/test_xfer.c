@@ -20,6 +20,7 @@
 static char bindir[512];
 static int child_umask = -1;		/* umask for the next spawn, -1: inherit */
 static long child_fsize = -1;		/* RLIMIT_FSIZE for the next spawn */
+static int child_listen_fd = -1;	/* passed as fd 3, LISTEN_FDS=1 (systemd) */
 
 struct proc {
 	pid_t pid;
@@ -48,6 +49,17 @@ static pid_t spawn(char **argv, int *out, int *err)
 		}
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
+		if (child_listen_fd >= 0) {
+			char pid[16];
+
+			if (child_listen_fd == 3)
+				fcntl(3, F_SETFD, 0);
+			else
+				dup2(child_listen_fd, 3);
+			snprintf(pid, sizeof(pid), "%d", (int)getpid());
+			setenv("LISTEN_PID", pid, 1);
+			setenv("LISTEN_FDS", "1", 1);
+		}
 		close(po[0]);
 		close(pe[0]);
 		execv(argv[0], argv);
@@ -727,6 +739,36 @@ static void test_silent_sender(const char *what, int variant)
 		tap_diag("recv=%d err=%s", rs, err);
 }
 
+/* systemd socket activation: the listening socket arrives as fd 3. */
+static void test_activation(void)
+{
+	char *files[] = { strdup(fx_path("f1")) }, bin[600], out[8192], err[4096], e2[4096];
+	char name[80], *colon, port[16];
+	char *argv[] = { bin, "--dir", (char *)fx_path("act"), "--psk", (char *)fx_path("psk"),
+			 "--json", NULL };
+	struct proc r;
+	int lfd, ss, rs;
+
+	mkdir(fx_path("act"), 0700);
+	lfd = secx_tcp_listen("127.0.0.1", "0");
+	secx_sock_name(lfd, 0, name, sizeof(name));
+	colon = strrchr(name, ':');
+	snprintf(port, sizeof(port), "%s", colon ? colon + 1 : "0");
+	snprintf(bin, sizeof(bin), "%s/secx-recv", bindir);
+	child_listen_fd = lfd;
+	r.pid = spawn(argv, &r.out, &r.err);
+	child_listen_fd = -1;
+	close(lfd);
+	ss = run_send(port, files, 1, e2, sizeof(e2));
+	kill(r.pid, SIGTERM);
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 0 && rs == 0 && same_file(files[0], fx_path("act/f1")) &&
+		    strstr(err, "(socket activation)"),
+		    "socket activation: LISTEN_FDS=1, no PORT, fd 3 served"))
+		tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+	free(files[0]);
+}
+
 int main(int argc, char **argv)
 {
 	char exe[512];
@@ -750,6 +792,7 @@ int main(int argc, char **argv)
 		"mid-file");
 	test_cli();
 	test_service();
+	test_activation();
 	test_preauth_cap();
 	test_umask();
 	test_json_name();

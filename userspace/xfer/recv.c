@@ -208,6 +208,7 @@ static void usage(FILE *f)
 "Usage: secx-recv [--dir DIR] [--force] [-p] [--json] [--quiet] [--bind ADDR] [--once]\n"
 "                 [--idle-timeout SECONDS] [--max-handshakes N] [--max-per-source N]\n"
 "                 [AUTH] PORT\n"
+"       (PORT omitted under systemd socket activation: LISTEN_FDS)\n"
 "       secx-recv -h | --help | --version\n\n"
 "Serves senders until SIGTERM/SIGINT/SIGHUP (one process per connection).\n"
 "  --dir DIR               store files here (default: the current directory)\n"
@@ -282,9 +283,11 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 			return xf_fail("unexpected argument '%s' (only one PORT)", argv[i]);
 		}
 	}
-	if (!o->port)
+	if (!o->port && o->activated_fd < 0)
 		return xf_fail("missing PORT (usage: secx-recv [OPTIONS] [AUTH] PORT; see --help)");
-	if (!o->port[0])
+	if (o->port && o->activated_fd >= 0)
+		return xf_fail("PORT '%s' given, but systemd passed the listening socket", o->port);
+	if (o->port && !o->port[0])
 		return xf_fail("empty PORT");
 	if (secx_cli_auth_finish(cfg, 1))
 		return xf_fail("%s", secx_strerror());
@@ -315,6 +318,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	o.activated_fd = xf_activated_fd();
 	if (parse(argc, argv, &o, &cfg))
 		return 2;
 	if (xf_kernel_suites(&cfg))

@@ -67,16 +67,15 @@ static void svc_log(const char *addr, const char *fmt, ...)
 	fprintf(stderr, "%s: %s%s%s\n", xf_prog, addr ? addr : "", addr ? ": " : "", line);
 }
 
-static void peer_names(int fd, char *host, size_t hl, char *addr, size_t al)
+/* From accept()'s address: the peer may be gone (reset) by the time we log. */
+static void peer_names(const struct sockaddr_storage *ss, socklen_t sl, char *host, size_t hl,
+		       char *addr, size_t al)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	char port[8] = "?", *h = host;
 
 	snprintf(host, hl, "?");
-	if (!getpeername(fd, (struct sockaddr *)&ss, &sl))
-		getnameinfo((struct sockaddr *)&ss, sl, host, (socklen_t)hl, port, sizeof(port),
-			    NI_NUMERICHOST | NI_NUMERICSERV);
+	getnameinfo((const struct sockaddr *)ss, sl, host, (socklen_t)hl, port, sizeof(port),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
 	/* an IPv4 peer on the dual-stack socket: count and log it as IPv4 */
 	if (!strncmp(host, "::ffff:", 7) && strchr(host, '.'))
 		memmove(h, h + 7, strlen(h + 7) + 1);
@@ -197,8 +196,10 @@ static void start_child(int lfd, int sock, const struct xf_opts *o, struct secx_
 static void accept_one(int lfd, const struct xf_opts *o, struct secx_cfg *cfg, xf_conn_fn conn,
 		       const sigset_t *orig)
 {
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
 	char host[64], addr[80];
-	int sock = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	int sock = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 
 	if (sock < 0) {
 		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
@@ -208,7 +209,7 @@ static void accept_one(int lfd, const struct xf_opts *o, struct secx_cfg *cfg, x
 		poll(NULL, 0, 100);
 		return;
 	}
-	peer_names(sock, host, sizeof(host), addr, sizeof(addr));
+	peer_names(&ss, sl, host, sizeof(host), addr, sizeof(addr));
 	if (over_limit(o, host, addr)) {
 		close(sock);
 		return;
@@ -260,16 +261,40 @@ static void stop_children(void)
 	}
 }
 
+/*
+ * systemd socket activation (sd_listen_fds(3) protocol, no libsystemd):
+ * LISTEN_PID is us and LISTEN_FDS >= 1, so fd 3 is our listening socket.
+ * The variables are removed so children do not see them.  -1 if not
+ * activated.
+ */
+int xf_activated_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int on = 0, fd = -1;
+	socklen_t len = sizeof(on);
+
+	if (pid && fds && strtol(pid, NULL, 10) == (long)getpid() && atoi(fds) >= 1 &&
+	    !getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) && on) {
+		fd = 3;
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return fd;
+}
+
 static int listen_socket(const struct xf_opts *o)
 {
 	char name[80];
-	int lfd = secx_tcp_listen(o->bind, o->port);
+	int lfd = o->activated_fd >= 0 ? o->activated_fd : secx_tcp_listen(o->bind, o->port);
 
 	if (lfd < 0)
 		return xf_fail("%s", secx_strerror());
 	secx_sock_name(lfd, 0, name, sizeof(name));
 	if (!o->quiet)
-		fprintf(stderr, "%s: listening on %s\n", xf_prog, name);
+		fprintf(stderr, "%s: listening on %s%s\n", xf_prog, name,
+			o->activated_fd >= 0 ? " (socket activation)" : "");
 	return lfd;
 }
 

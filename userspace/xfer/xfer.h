@@ -133,7 +133,9 @@ struct xf_opts {
 	int force, preserve, json, quiet, once;
 	unsigned int umask;
 	unsigned int max_hs, max_src;
+	int activated_fd;		/* listening socket from systemd, or -1 */
 };
+int xf_activated_fd(void);
 /* A connection handler: 0 transfer complete, -1 failed (already logged). */
 typedef int (*xf_conn_fn)(int sock, const struct xf_opts *o, struct secx_cfg *cfg,
 			  int authed_fd);
