@@ -155,20 +155,33 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# A receiver that dies while the sender is inside sendfile().
+# A receiver that dies while the sender is inside sendfile(): once the
+# sender's kernel sealed 1 MiB of the body, the receiver is stopped (so
+# sendfile() blocks on a full socket), then killed; its kernel resets the
+# connection under the blocked sender.
+stat_of() {
+	$IP netns exec "$1" cat /proc/net/secx_stat | sed -n "s/^$2 *\([0-9][0-9]*\)\$/\1/p"
+}
 for k in 1 2 3; do
 	start_recv --once
+	b0=$(stat_of secxha TxBytes-aes-128-gcm)
 	(in_s timeout 120 "$RELAY" sigdfl secx-send --psk psk src/m64 "$ADDR" "$RPORT" \
 		>send.out 2>send.err; echo $? >send.rc) &
 	spid=$!
 	_i=0
-	while [ $_i -lt 400 ] && ! ls -A dst | grep -q secx-part; do sleep 0.02; _i=$((_i + 1)); done
-	sleep 0.1
+	while [ $_i -lt 1000 ] &&
+	      [ $(($(stat_of secxha TxBytes-aes-128-gcm) - b0)) -lt 1048576 ]; do
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	kill -STOP "$RREAL"
+	sleep 1
 	kill -9 "$RREAL"
 	wait "$spid"
 	wait "$RPID" 2>/dev/null
 	rc=$(cat send.rc)
-	if [ "$rc" = 1 ] && [ "$(wc -l <send.err)" = 1 ] && grep -q '^secx-send: ' send.err; then
+	if [ "$rc" = 1 ] && [ "$(wc -l <send.err)" = 1 ] &&
+	   grep -q '^secx-send: \(sending src/m64\|receiver stopped src/m64\): ' send.err; then
 		pass "receiver killed during sendfile() ($k): sender exit 1, one line: $(cat send.err)"
 	else
 		fail "receiver killed during sendfile() ($k): sender exit $rc (141 = SIGPIPE)"

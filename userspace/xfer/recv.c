@@ -240,6 +240,7 @@ static int count_opt(const char *opt, int argc, char **argv, int *i, unsigned in
 	return 0;
 }
 
+/* 0 parsed, 1 done (--help, --version), -1 usage error (printed). */
 static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 {
 	int i, r;
@@ -250,7 +251,13 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 			return xf_fail("%s", secx_strerror());
 		if (r)
 			continue;
-		if (!strcmp(argv[i], "--dir") || !strcmp(argv[i], "--bind")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 1;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("secx-recv %s (transfer protocol 1)\n", XF_VERSION);
+			return 1;
+		} else if (!strcmp(argv[i], "--dir") || !strcmp(argv[i], "--bind")) {
 			if (i + 1 >= argc || !argv[i + 1][0])
 				return xf_fail("option %s needs a value", argv[i]);
 			*(argv[i][2] == 'd' ? &o->dir : &o->bind) = argv[i + 1];
@@ -301,26 +308,17 @@ int main(int argc, char **argv)
 	struct secx_cfg cfg = { 0 };
 	struct xf_opts o = { .dir = ".", .max_hs = XF_MAX_HS_DEFAULT,
 			     .max_src = XF_MAX_SRC_DEFAULT };
-	int i;
+	int r;
 
 	xf_prog = "secx-recv";
 	/* a vanished sender is an error line, never a signal */
 	signal(SIGPIPE, SIG_IGN);
 	/* a file size limit is EFBIG from preallocation, not a kill */
 	signal(SIGXFSZ, SIG_IGN);
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--version")) {
-			printf("secx-recv %s (transfer protocol 1)\n", XF_VERSION);
-			return 0;
-		}
-	}
 	o.activated_fd = xf_activated_fd();
-	if (parse(argc, argv, &o, &cfg))
-		return 2;
+	r = parse(argc, argv, &o, &cfg);
+	if (r)
+		return r > 0 ? 0 : 2;
 	if (xf_kernel_suites(&cfg))
 		return 1;
 	o.umask = umask(0);
