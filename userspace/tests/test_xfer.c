@@ -598,6 +598,30 @@ static void test_sparse(void)
 		    (long long)st.st_blocks / 2))
 		tap_diag("send=%d recv=%d err=%s", ss, rs, err);
 	free(files[0]);
+
+	/* zero runs at unaligned offsets, across chunk ends, and at the end */
+	{
+		static uint8_t b[(3 << 20) + 777];
+		size_t i;
+
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)(i * 131 + 7) | 1;
+		memset(b + 5000, 0, 3 * 4096);
+		memset(b + (1 << 20) - 10000, 0, 20000);
+		memset(b + sizeof(b) - 9000, 0, 9000);
+		fd = open(fx_path("zeros"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
+			tap_diag("cannot write zeros");
+		close(fd);
+	}
+	files[0] = strdup(fx_path("zeros"));
+	start_recv(&r, fx_path("sp"), NULL);
+	ss = run_send(r.port, files, 1, err, sizeof(err));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 0 && rs == 0 && same_file(files[0], fx_path("sp/zeros")),
+		    "zero runs at unaligned offsets, across 1 MiB chunks and at the end: identical"))
+		tap_diag("send=%d recv=%d err=%s", ss, rs, err);
+	free(files[0]);
 }
 
 /* ---- a hostile or silent receiver, played with libsecx ---- */
