@@ -104,8 +104,15 @@ static int recv_one(int sock, struct xf_store *st, uint8_t *buf, int progress,
 		xf_send_reply(sock, XF_REFUSED, why);
 		goto out;
 	}
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) || xf_send_reply(sock, XF_OK, "") ||
-	    recv_body(sock, st, &h, md, buf, progress) || check_hash(sock, md, &h, r))
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		xf_fail("cannot set up SHA-256 (out of memory?)");
+		goto out;
+	}
+	if (xf_send_reply(sock, XF_OK, "")) {
+		xf_fail("accepting '%s': %s", h.name, xf_io_error(errno));
+		goto out;
+	}
+	if (recv_body(sock, st, &h, md, buf, progress) || check_hash(sock, md, &h, r))
 		goto out;
 	if (xf_store_commit(st, &h, why, sizeof(why))) {
 		xf_fail("%s", why);

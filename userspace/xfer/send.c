@@ -141,8 +141,10 @@ static int send_one(int sock, struct src *s, uint8_t *buf, struct xf_file_report
 	double t0 = xf_now();
 	int ret = -1;
 
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		xf_fail("cannot set up SHA-256 (out of memory?)");
 		goto out;
+	}
 	if (xf_send_header(sock, &s->h)) {
 		send_failed(sock, s);
 		goto out;
