@@ -124,7 +124,7 @@ sleep 0.5
 send src/m8 "$ADDR" "$RPORT"
 src1=$?
 wait_rc "$hpid" 120
-sleep 6		# past the pre-auth deadline (5 s) of the idle ones
+sleep 6		# the hostile client closed its idle ones; their children end
 alive=0; kill -0 "$RPID" 2>/dev/null && alive=1
 send src/m1 "$ADDR" "$RPORT"
 src2=$?

@@ -230,7 +230,7 @@ static void usage(FILE *f)
 "                          progress for this long (default %g; keepalive too)\n"
 "  --max-handshakes N      unauthenticated connections at once (default %d)\n"
 "  --max-per-source N      of them from one address (default %d)\n"
-"  --timeout SECONDS       pre-authentication deadline (default %g for secx-recv)\n\n%s",
+"  --timeout SECONDS       pre-authentication deadline (default %g)\n\n%s",
 		XF_IDLE_DEFAULT, XF_MAX_HS_DEFAULT, XF_MAX_SRC_DEFAULT,
 		XF_PREAUTH_DEFAULT_MS / 1000.0, secx_cli_auth_usage);
 }

@@ -124,7 +124,7 @@ void xf_store_install_cleanup(struct xf_store *s);
 /* service.c: secx-recv's listener, connections and their limits */
 #define XF_MAX_HS_DEFAULT	16	/* --max-handshakes */
 #define XF_MAX_SRC_DEFAULT	4	/* --max-per-source */
-#define XF_PREAUTH_DEFAULT_MS	5000	/* --timeout of secx-recv */
+#define XF_PREAUTH_DEFAULT_MS	SECX_DEFAULT_TIMEOUT_MS	/* --timeout: 10 s, as the handshake */
 #define XF_MAX_CHILDREN		256	/* connections at once, authenticated or not */
 
 struct xf_opts {
