@@ -73,7 +73,7 @@ size=$(stat -c %s src/big.bin)
 [ "$size" = $((MIB * 1048576)) ] || fail "could not make the file ($size bytes)"
 
 recs0=$(stat_of sender "TxRecords-$SUITE")
-$IP netns exec receiver secx-recv --dir in --key server.key --known-peers server.known \
+$IP netns exec receiver secx-recv --once --dir in --key server.key --known-peers server.known \
 	--name server --suites "$SUITE" --json --bind 10.99.0.2 7000 >recv.json 2>recv.err &
 rpid=$!
 i=0

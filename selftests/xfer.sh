@@ -130,11 +130,12 @@ wait_tcp_listen() {
 	return 1
 }
 
-# Start secx-recv (args: its options) into a fresh dst/; sets RPID, RPORT.
+# Start secx-recv --once (args: its options) into a fresh dst/; sets RPID,
+# RPORT.  --once: these tests check the exit status of each connection.
 start_recv() {
 	rm -rf dst recv.out recv.err	# a stale log would give a stale port
 	mkdir dst
-	in_r secx-recv --dir dst --bind "$ADDR" "$@" 0 >recv.out 2>recv.err &
+	in_r secx-recv --once --dir dst --bind "$ADDR" "$@" 0 >recv.out 2>recv.err &
 	RPID=$!
 	RPORT=$(listen_port recv.err "$RPID") || { RPORT=1; return 1; }
 }

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * secx-send [AUTH] [--json] [--quiet] FILE... HOST PORT
+ * secx-send [AUTH] [--json] [--quiet] [--idle-timeout S] FILE... HOST PORT
  *
  * Connect, run the handshake as client, then per file: header, wait for
  * the receiver's go, body through sendfile() on the secx socket (the
  * kernel encrypts), SHA-256 trailer, wait for the receiver's verdict.
+ * Then 'E', our close record, and the receiver's close record.
  * Exit status: 0 all files stored, 1 failure, 2 usage error.
+ * SIGPIPE is ignored: a vanished receiver is an error line, not a signal.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +36,38 @@ static int quiet, json;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: secx-send [AUTH] [--json] [--quiet] FILE... HOST PORT\n\n%s",
-		secx_cli_auth_usage);
+	fprintf(f, "Usage: secx-send [AUTH] [--json] [--quiet] [--idle-timeout SECONDS] "
+		"FILE... HOST PORT\n"
+		"       secx-send -h | --help | --version\n\n"
+		"  --json                  summary as one JSON object on stdout\n"
+		"  --quiet                 no progress and no summary line\n"
+		"  --idle-timeout SECONDS  after the handshake, fail when the receiver makes no\n"
+		"                          progress for this long (default %g; keepalive too)\n\n%s",
+		XF_IDLE_DEFAULT, secx_cli_auth_usage);
+}
+
+/*
+ * A send failed: the receiver may have said why before it closed (a
+ * refusal or its I/O error).  Look briefly; NULL if it did not.
+ */
+static const char *receiver_reason(int sock, char *msg, size_t len)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	unsigned int status;
+
+	if (poll(&p, 1, 500) != 1 || xf_recv_reply(sock, &status, msg, len) || status == XF_OK)
+		return NULL;
+	return msg;
+}
+
+static int send_failed(int sock, const struct src *s)
+{
+	char msg[XF_MSG_MAX + 1];
+	const char *io = xf_io_error(errno), *why = receiver_reason(sock, msg, sizeof(msg));
+
+	if (why)
+		return xf_fail("receiver stopped %s: %s", s->path, why);
+	return xf_fail("sending %s: %s", s->path, io);
 }
 
 /* Open every file before connecting: a typo fails before any byte is sent. */
@@ -77,7 +111,7 @@ static int send_body(int sock, struct src *s, EVP_MD_CTX *md, uint8_t *buf)
 		while (off < end) {
 			n = sendfile(sock, s->fd, &off, (size_t)(end - off));
 			if (n < 0 && errno != EINTR)
-				return xf_fail("sending %s: %s", s->path, xf_io_error(errno));
+				return send_failed(sock, s);
 			if (n == 0)
 				return xf_fail("%s changed size while being sent", s->path);
 		}
@@ -94,7 +128,7 @@ static int expect_ok(int sock, const struct src *s, const char *stage)
 
 	if (xf_recv_reply(sock, &status, msg, sizeof(msg)))
 		return xf_fail("%s: no answer from the receiver %s: %s", s->path, stage,
-			    xf_io_error(errno));
+			       errno ? xf_io_error(errno) : "the receiver closed the connection");
 	if (status != XF_OK)
 		return xf_fail("receiver refused %s: %s", s->path, msg);
 	return 0;
@@ -107,17 +141,19 @@ static int send_one(int sock, struct src *s, uint8_t *buf, struct xf_file_report
 	double t0 = xf_now();
 	int ret = -1;
 
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		xf_fail("cannot set up SHA-256 (out of memory?)");
 		goto out;
+	}
 	if (xf_send_header(sock, &s->h)) {
-		xf_fail("sending %s: %s", s->path, xf_io_error(errno));
+		send_failed(sock, s);
 		goto out;
 	}
 	if (expect_ok(sock, s, "before the data") || send_body(sock, s, md, buf))
 		goto out;
 	EVP_DigestFinal_ex(md, digest, NULL);
 	if (xf_write_full(sock, digest, sizeof(digest))) {
-		xf_fail("sending %s: %s", s->path, xf_io_error(errno));
+		send_failed(sock, s);
 		goto out;
 	}
 	if (expect_ok(sock, s, "after the data"))
@@ -132,19 +168,20 @@ out:
 	return ret;
 }
 
-/* 'E', then wait for the receiver's authenticated close. */
+/*
+ * 'E', our close record (shutdown), then the receiver's close record:
+ * only a clean end of stream from it is success (Documentation/tools.rst,
+ * "Transfer protocol", "Closing").
+ */
 static int finish(int sock)
 {
-	uint8_t end = XF_END, b;
-	ssize_t n;
+	uint8_t end = XF_END;
 
 	if (xf_write_full(sock, &end, 1))
 		return xf_fail("finishing: %s", xf_io_error(errno));
-	shutdown(sock, SHUT_WR);
-	n = read(sock, &b, 1);
-	if (n < 0)
-		return xf_fail("waiting for the receiver to close: %s", xf_io_error(errno));
-	return 0;
+	if (shutdown(sock, SHUT_WR))
+		return xf_fail("sending the close record: %s", xf_io_error(errno));
+	return xf_await_close(sock, "receiver");
 }
 
 static int transfer(struct secx_cfg *cfg, struct src *srcs, int n, const char *host,
@@ -162,6 +199,7 @@ static int transfer(struct secx_cfg *cfg, struct src *srcs, int n, const char *h
 		goto out;
 	}
 	xf_nodelay(sock);
+	xf_deadlines(sock);
 	t0 = xf_now();
 	for (i = 0; i < n; i++) {
 		if (send_one(sock, &srcs[i], buf, &rep->files[i]))
@@ -188,6 +226,9 @@ int main(int argc, char **argv)
 	int i, n = 0, r;
 
 	xf_prog = "secx-send";
+	signal(SIGPIPE, SIG_IGN);
+	if (!srcs || !pos)
+		return 1;
 	for (i = 1; i < argc; i++) {
 		r = secx_cli_auth_opt(&cfg, argc, argv, &i);
 		if (r < 0) {
@@ -196,25 +237,37 @@ int main(int argc, char **argv)
 		}
 		if (r)
 			continue;
-		if (!strcmp(argv[i], "--help")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("secx-send %s (transfer protocol 1)\n", XF_VERSION);
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			quiet = 1;
+		} else if (!strcmp(argv[i], "--idle-timeout")) {
+			if (xf_opt_number("--idle-timeout", i + 1 < argc ? argv[++i] : NULL, 0.1,
+					  86400, &xf_idle_s))
+				return 2;
 		} else if (!strcmp(argv[i], "--")) {
 			while (++i < argc)
 				pos[n++] = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "%s: unknown option '%s'\n", xf_prog, argv[i]);
+			fprintf(stderr, "%s: unknown option '%s' (see --help)\n", xf_prog, argv[i]);
 			return 2;
 		} else {
 			pos[n++] = argv[i];
 		}
 	}
 	if (n < 3) {
-		usage(stderr);
+		static const char *const missing[] = {
+			"FILE, HOST and PORT", "HOST and PORT after FILE", "PORT after FILE HOST",
+		};
+
+		fprintf(stderr, "%s: missing %s (usage: secx-send [OPTIONS] FILE... HOST PORT; "
+			"see --help)\n", xf_prog, missing[n]);
 		return 2;
 	}
 	if (!cfg.peer_name)
@@ -226,7 +279,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n - 2; i++)
 		srcs[i].path = pos[i];
 	rep.files = calloc((size_t)n, sizeof(*rep.files));
-	r = open_sources(srcs, n - 2) || transfer(&cfg, srcs, n - 2, pos[n - 2], pos[n - 1], &rep);
+	r = !rep.files || open_sources(srcs, n - 2) || xf_kernel_suites(&cfg) || transfer(&cfg, srcs, n - 2, pos[n - 2], pos[n - 1], &rep);
 	rep.error = r ? xf_err : NULL;
 	if (!quiet || json)
 		xf_report(&rep, json);

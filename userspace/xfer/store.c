@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +24,11 @@
 
 #include "xfer.h"
 
+static int preallocate(struct xf_store *s, const struct xf_header *h, char *why, size_t len);
+
 #define TMP_PREFIX ".secx-part."
+#define BLK		4096		/* hole granularity */
+#define SYNC_EVERY	(32ULL << 20)	/* start write-back every 32 MiB */
 
 static struct xf_store *cleanup_store;
 
@@ -55,10 +60,12 @@ int xf_store_check(struct xf_store *s, const struct xf_header *h, char *why, siz
 	struct stat st;
 	char need[32], have[32];
 	double avail;
+	int exists = 0;
 
 	if (bad_name(h, why, len))
 		return -1;
 	if (!fstatat(s->dirfd, h->name, &st, AT_SYMLINK_NOFOLLOW)) {
+		exists = 1;
 		if (!s->force || !S_ISREG(st.st_mode)) {
 			snprintf(why, len, "refusing '%s': %s/%s exists%s", h->name, s->dir, h->name,
 				 S_ISREG(st.st_mode) ? " (use --force on the receiver to overwrite)" :
@@ -66,16 +73,27 @@ int xf_store_check(struct xf_store *s, const struct xf_header *h, char *why, siz
 			return -1;
 		}
 	}
+	if (h->size > INT64_MAX) {
+		snprintf(why, len, "refusing '%s': size %llu is not a file size", h->name,
+			 (unsigned long long)h->size);
+		return -1;
+	}
 	if (fstatvfs(s->dirfd, &vfs)) {
 		snprintf(why, len, "cannot check free space in %s: %s", s->dir, strerror(errno));
 		return -1;
 	}
+	/*
+	 * With --force the old file is replaced by a rename once the new copy is
+	 * complete and verified, so both exist at once: the whole size must be
+	 * free, whatever the old file occupies.
+	 */
 	avail = (double)vfs.f_bavail * (double)vfs.f_frsize;
 	if ((double)h->size > avail) {
 		xf_human(need, sizeof(need), (double)h->size);
 		xf_human(have, sizeof(have), avail);
-		snprintf(why, len, "refusing '%s': needs %s, only %s free in %s", h->name, need,
-			 have, s->dir);
+		snprintf(why, len, "refusing '%s': needs %s, only %s free in %s%s", h->name, need,
+			 have, s->dir, exists ? " (the file it replaces is removed only after the "
+			 "new copy is complete)" : "");
 		return -1;
 	}
 	return 0;
@@ -99,21 +117,136 @@ int xf_store_open(struct xf_store *s, const struct xf_header *h, char *why, size
 		snprintf(why, len, "cannot create a file in %s: %s", s->dir, strerror(errno));
 		return -1;
 	}
-	if (h->size && posix_fallocate(s->fd, 0, (off_t)h->size) == ENOSPC) {
+	s->off = s->hole = s->hole_end = s->synced = 0;
+	return h->size ? preallocate(s, h, why, len) : 0;
+}
+
+/*
+ * Reserve the blocks before the body moves, so a full or size-limited file
+ * system refuses the file at once instead of after gigabytes.  fallocate()
+ * itself, not posix_fallocate(): glibc would emulate it by writing zeros.
+ */
+static int preallocate(struct xf_store *s, const struct xf_header *h, char *why, size_t len)
+{
+	char sz[32];
+	int e;
+
+	do
+		e = fallocate(s->fd, 0, 0, (off_t)h->size) ? errno : 0;
+	while (e == EINTR);
+	if (!e || e == EOPNOTSUPP || e == ENOSYS)
+		return 0;	/* not supported here: write errors are still caught */
+	xf_human(sz, sizeof(sz), (double)h->size);
+	if (e == ENOSPC)
 		snprintf(why, len, "refusing '%s': not enough space in %s", h->name, s->dir);
-		xf_store_discard(s);
+	else if (e == EFBIG || e == EINVAL)
+		snprintf(why, len, "refusing '%s': %s is too large for the file system of %s "
+			 "or the receiver's file size limit", h->name, sz, s->dir);
+	else
+		snprintf(why, len, "refusing '%s': cannot reserve %s in %s: %s", h->name, sz,
+			 s->dir, strerror(e));
+	xf_store_discard(s);
+	return -1;
+}
+
+/* The pending zero blocks become a hole (they already read as zeros). */
+static int flush_hole(struct xf_store *s)
+{
+	uint64_t a = s->hole, b = s->hole_end;
+
+	s->hole = s->hole_end = 0;
+	if (a == b)
+		return 0;
+	if (!fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)a,
+		       (off_t)(b - a)))
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
 		return -1;
+	/* cannot punch: preallocated blocks read as zeros, others need writing */
+	return 0;
+}
+
+static int is_zero(const uint8_t *p, size_t n)
+{
+	static const uint8_t zero[BLK];
+
+	return n == BLK && !memcmp(p, zero, BLK);
+}
+
+static int write_at(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	ssize_t w;
+
+	while (n) {
+		w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!w)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
 }
 
-/* The hash matched: permissions, flush, then the real name. */
+/*
+ * Whole zero blocks (aligned in the file) are not written but left as a
+ * hole, so a sparse source stays sparse (and a file of zeros gets sparse,
+ * as with cp --sparse=always); the content is the same byte for byte.
+ */
+int xf_store_write(struct xf_store *s, const uint8_t *buf, size_t n)
+{
+	size_t i = 0, blk, run;
+	int zero;
+
+	while (i < n) {
+		blk = BLK - (size_t)((s->off + i) % BLK);
+		if (blk > n - i)
+			blk = n - i;
+		zero = is_zero(buf + i, blk);
+		run = blk;
+		while (i + run < n && is_zero(buf + i + run, n - i - run < BLK ? n - i - run : BLK)
+		       == zero)
+			run += n - i - run < BLK ? n - i - run : BLK;
+		if (zero) {
+			if (s->hole_end != s->off + i && flush_hole(s))
+				return -1;
+			if (s->hole == s->hole_end)
+				s->hole = s->off + i;
+			s->hole_end = s->off + i + run;
+		} else if (flush_hole(s) || write_at(s->fd, buf + i, run, s->off + i)) {
+			return -1;
+		}
+		i += run;
+	}
+	s->off += n;
+	/* start write-back as we go, so the fsync before the verdict is short */
+	if (s->off - s->synced >= SYNC_EVERY) {
+		sync_file_range(s->fd, (off_t)s->synced, (off_t)(s->off - s->synced),
+				SYNC_FILE_RANGE_WRITE);
+		s->synced = s->off;
+	}
+	return 0;
+}
+
+/*
+ * The hash matched: the size (a trailing hole), the mode, flush the data,
+ * the real name, then flush the directory so the name survives a crash
+ * before anyone is told the file is stored.
+ */
 int xf_store_commit(struct xf_store *s, const struct xf_header *h, char *why, size_t len)
 {
 	unsigned int flags = s->force ? 0 : RENAME_NOREPLACE;
+	mode_t mode = (mode_t)(h->mode & 0777);
 
-	if (fchmod(s->fd, h->mode & 0777) || fsync(s->fd) ||
-	    renameat2(s->dirfd, s->tmp, s->dirfd, h->name, flags)) {
+	if (!s->preserve)
+		mode &= (mode_t)~s->umask;
+	if (flush_hole(s) || ftruncate(s->fd, (off_t)h->size) || fchmod(s->fd, mode) ||
+	    fsync(s->fd) || renameat2(s->dirfd, s->tmp, s->dirfd, h->name, flags)) {
 		snprintf(why, len, "cannot store '%s' in %s: %s", h->name, s->dir,
 			 errno == EEXIST ? "it appeared meanwhile (use --force)" : strerror(errno));
 		xf_store_discard(s);
@@ -122,6 +255,11 @@ int xf_store_commit(struct xf_store *s, const struct xf_header *h, char *why, si
 	close(s->fd);
 	s->fd = -1;
 	s->tmp[0] = 0;
+	if (fsync(s->dirfd)) {
+		snprintf(why, len, "'%s' was renamed into %s but the directory cannot be flushed: %s",
+			 h->name, s->dir, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -144,9 +282,12 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* NULL: the store is gone (the handlers stay, with nothing to remove). */
 void xf_store_install_cleanup(struct xf_store *s)
 {
 	cleanup_store = s;
+	if (!s)
+		return;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);

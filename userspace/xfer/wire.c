@@ -12,17 +12,27 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "xfer.h"
 
 const char *xf_prog = "secx-xfer";
+char xf_peer[96];
+double xf_idle_s = XF_IDLE_DEFAULT;
 
 /* What a failed read/write on a secx socket means, in words. */
 const char *xf_io_error(int err)
 {
+	static char idle[96];
+
 	switch (err) {
+	case EAGAIN:
+	case ETIMEDOUT:
+		snprintf(idle, sizeof(idle), "no progress for %g s (--idle-timeout)", xf_idle_s);
+		return idle;
 	case ECONNABORTED:
 		return "connection cut without a secx close record (truncated in transit?)";
 	case EBADMSG:
@@ -43,6 +53,53 @@ void xf_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/*
+ * After the handshake every wait has a deadline: a read or a write (also
+ * inside sendfile() and close()) that makes no progress for --idle-timeout
+ * seconds fails with EAGAIN, unacknowledged data for that long aborts the
+ * connection (TCP_USER_TIMEOUT), and keepalive probes find a vanished peer
+ * while we wait for it.
+ */
+void xf_deadlines(int fd)
+{
+	struct timeval tv = { .tv_sec = (time_t)xf_idle_s,
+			      .tv_usec = (suseconds_t)((xf_idle_s - (time_t)xf_idle_s) * 1e6) };
+	unsigned int ms = (unsigned int)(xf_idle_s * 1000);
+	int one = 1, idle = (int)(xf_idle_s / 3), intvl, cnt = 3;
+
+	if (idle < 1)
+		idle = 1;
+	intvl = idle;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/*
+ * The end of a transfer: the peer's close record is the only thing that
+ * may still come (read returns 0).  Reading it before our own close()
+ * means no unread record turns our close into a TCP reset, and a missing,
+ * forged or late close is an error, not a silent success.
+ */
+int xf_await_close(int fd, const char *who)
+{
+	uint8_t b;
+	ssize_t n;
+
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return xf_fail("unexpected data from the %s after its end of the transfer", who);
+	if (n < 0)
+		return xf_fail("waiting for the %s to close: %s", who, xf_io_error(errno));
+	return 0;
+}
+
 int xf_read_full(int fd, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -52,8 +109,10 @@ int xf_read_full(int fd, void *buf, size_t len)
 	while (got < len) {
 		n = read(fd, p + got, len - got);
 		if (n == 0) {
-			if (!got)
+			if (!got) {
+				errno = 0;
 				return 1;
+			}
 			errno = EPIPE;
 			return -1;
 		}

@@ -18,6 +18,8 @@
 #define XF_NAME_MAX	255
 #define XF_MSG_MAX	512
 #define XF_CHUNK	(1 << 20)
+#define XF_VERSION	"0.2"
+#define XF_IDLE_DEFAULT	30.0	/* --idle-timeout, seconds */
 
 enum xf_status {
 	XF_OK		= 0,
@@ -34,7 +36,7 @@ struct xf_header {
 };
 
 struct xf_file_report {
-	char name[XF_NAME_MAX + 1];
+	char name[XF_NAME_MAX + 1];	/* NUL-terminated, may be any bytes but NUL and '/' */
 	uint64_t size;
 	char sha256[65];
 	double seconds;
@@ -42,18 +44,34 @@ struct xf_file_report {
 
 /* wire.c: exact I/O on the secured socket and the message codecs */
 extern const char *xf_prog;
+extern char xf_peer[96];	/* "ADDR:PORT: " prefix of a service's lines, or "" */
+extern double xf_idle_s;	/* --idle-timeout */
 
 /* The last error, as one line; xf_fail() sets it, prints it and returns -1. */
 extern char xf_err[1024];
 int xf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xf_nodelay(int fd);
-int xf_read_full(int fd, void *buf, size_t len);	/* 0, 1 on clean EOF at start, -1 */
+/* 0; 1 on a clean end of stream before the first byte (errno 0); -1 */
+int xf_read_full(int fd, void *buf, size_t len);
 int xf_write_full(int fd, const void *buf, size_t len);
 int xf_send_header(int fd, const struct xf_header *h);
 int xf_recv_header(int fd, struct xf_header *h);	/* after the type byte */
 int xf_send_reply(int fd, unsigned int status, const char *msg);
 int xf_recv_reply(int fd, unsigned int *status, char *msg, size_t msg_len);
 const char *xf_io_error(int err);
+/* After the handshake: --idle-timeout on every wait, TCP keepalive. */
+void xf_deadlines(int fd);
+/* Read until the peer's close record; 0 clean, -1 (xf_fail'ed with @who). */
+int xf_await_close(int fd, const char *who);
+
+/* caps.c: narrow cfg's suites to those secx.ko can install; 0 or -1 */
+int xf_kernel_suites(struct secx_cfg *cfg);
+
+/* opts.c: options both tools parse themselves (not in lib/cli.c) */
+int xf_opt_number(const char *opt, const char *v, double min, double max, double *out);
+/* One line, printable: control bytes and invalid UTF-8 as \xNN. */
+void xf_escape_line(char *out, size_t len, const char *in);
+int xf_is_utf8(const char *s);
 
 /* progress.c: progress line on a TTY, human units */
 struct xf_progress {
@@ -87,13 +105,40 @@ struct xf_store {
 	int dirfd;
 	const char *dir;
 	int force;
+	int preserve;			/* -p: the sender's permission bits as they are */
+	unsigned int umask;		/* the receiver's umask, applied without -p */
 	int fd;				/* temp file, -1 if none */
 	char tmp[XF_NAME_MAX + 32];
+	uint64_t off;			/* bytes of the body written so far */
+	uint64_t hole, hole_end;	/* zero blocks not written yet: [hole, hole_end) */
+	uint64_t synced;		/* written back up to here (sync_file_range) */
 };
 int xf_store_check(struct xf_store *s, const struct xf_header *h, char *why, size_t why_len);
 int xf_store_open(struct xf_store *s, const struct xf_header *h, char *why, size_t why_len);
+/* Body bytes in order; all-zero blocks become holes.  0 or -1 (errno). */
+int xf_store_write(struct xf_store *s, const uint8_t *buf, size_t n);
 int xf_store_commit(struct xf_store *s, const struct xf_header *h, char *why, size_t why_len);
 void xf_store_discard(struct xf_store *s);
 void xf_store_install_cleanup(struct xf_store *s);
+
+/* service.c: secx-recv's listener, connections and their limits */
+#define XF_MAX_HS_DEFAULT	16	/* --max-handshakes */
+#define XF_MAX_SRC_DEFAULT	4	/* --max-per-source */
+#define XF_PREAUTH_DEFAULT_MS	SECX_DEFAULT_TIMEOUT_MS	/* --timeout: 10 s, as the handshake */
+#define XF_MAX_CHILDREN		256	/* connections at once, authenticated or not */
+
+struct xf_opts {
+	const char *dir, *bind, *port;
+	int dirfd;
+	int force, preserve, json, quiet, once;
+	unsigned int umask;
+	unsigned int max_hs, max_src;
+	int activated_fd;		/* listening socket from systemd, or -1 */
+};
+int xf_activated_fd(void);
+/* A connection handler: 0 transfer complete, -1 failed (already logged). */
+typedef int (*xf_conn_fn)(int sock, const struct xf_opts *o, struct secx_cfg *cfg,
+			  int authed_fd);
+int xf_serve(const struct xf_opts *o, struct secx_cfg *cfg, xf_conn_fn conn);
 
 #endif
