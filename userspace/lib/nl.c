@@ -98,7 +98,7 @@ struct secx_nl *secx_nl_open(void)
 	nl->family = genl_ctrl_resolve(nl->sk, SECX_GENL_NAME);
 	if (nl->family < 0) {
 		if (nl->family == -NLE_OBJ_NOTFOUND)
-			secx_err("secx kernel module not loaded: run 'modprobe secx'");
+			secx_err(SECX_MSG_NO_MODULE);
 		else
 			nl_fail("cannot resolve the secx netlink family", nl->family);
 		goto fail;
