@@ -320,6 +320,8 @@ TEST_F(raw, rst_is_sticky)
  * sticky EPROTO on both receive paths, wherever the urgent byte falls,
  * reported (poll readable), never a stall, a spin or an EBADMSG.
  */
+#define URG_LAST	~0u	/* the record's last byte */
+
 struct urg_case {
 	unsigned int at;	/* record byte sent as urgent data */
 	bool peek;		/* copying path (MSG_PEEK) or zero-copy recv */
@@ -332,15 +334,15 @@ static int urgent_case(struct __test_metadata *_metadata, const struct urg_case 
 	uint8_t rec[MAXREC], data[100], buf[MAXREC];
 	uint64_t seq = 0;
 	int tx, rx, ret = 0, i;
-	ssize_t n;
+	ssize_t n, at;
 
 	fill_pattern(data, sizeof(data), uc->at);
 	if (make_receiver(SUITE, 1, &tx, &rx))
 		return -1;
 	n = craft(SECX_RT_DATA, data, sizeof(data), &seq, rec);
-	if (n < (ssize_t)uc->at + 1 ||
-	    send(tx, rec, uc->at + 1, MSG_OOB) != (ssize_t)uc->at + 1 ||
-	    write_all(tx, rec + uc->at + 1, n - uc->at - 1))
+	at = uc->at == URG_LAST ? n - 1 : uc->at;
+	if (n < at + 1 || send(tx, rec, at + 1, MSG_OOB) != at + 1 ||
+	    (n > at + 1 && write_all(tx, rec + at + 1, n - at - 1)))
 		ret = -2;
 	p.fd = rx;
 	if (!ret && poll(&p, 1, 2000) != 1)
@@ -364,7 +366,7 @@ static int urgent_case(struct __test_metadata *_metadata, const struct urg_case 
 TEST(urgent_data_is_eproto)
 {
 	/* record byte 0, mid-header, first body byte, mid-body, last byte */
-	static const unsigned int at[] = { 0, 2, 5, 40, 100 + 21 };
+	static const unsigned int at[] = { 0, 2, 5, 40, URG_LAST };
 	int i, peek;
 
 	for (i = 0; i < (int)(sizeof(at) / sizeof(at[0])); i++)
@@ -430,6 +432,28 @@ TEST_F(hrx, siocinq_refused)
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	/* the sender's side of the socket is TCP's business */
 	EXPECT_EQ(0, ioctl(self->c, SIOCOUTQ, &n));
+}
+
+/*
+ * Item 8: SO_RCVLOWAT is TCP's wake-up threshold in ciphertext bytes: a
+ * value set on the plain socket is dropped when RX keys go in, and setting
+ * it afterwards is refused (api.rst).
+ */
+TEST(rcvlowat_reset_and_refused)
+{
+	int c, s, lowat = 100;
+	socklen_t len = sizeof(lowat);
+
+	ASSERT_EQ(0, tcp_pair(AF_INET, &c, &s));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)));
+	ASSERT_EQ(0, secx_keys_both(c, s, SUITE));
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &lowat, &len));
+	EXPECT_EQ(1, lowat);
+	lowat = 100;
+	EXPECT_EQ(-1, setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(c);
+	close(s);
 }
 
 /* Item 8: the documented struct size is the one the kernel takes. */
