@@ -10,6 +10,10 @@
  *			   ->splice_eof; TCP takes pages the same way.
  *   SECX_HAVE_CRYPTO_HAS_AEAD  6.3+: crypto_has_aead(); before, the generic
  *			   crypto_has_alg() with the AEAD type does the same.
+ *   SECX_HAVE_IOCTL_KARG  6.5+: proto->ioctl takes an int *karg, not the
+ *			   user pointer as unsigned long.
+ *   SECX_HAVE_EXTRACT_PAGES  6.3+: iov_iter_extract_pages() pins user pages
+ *			   (FOLL_PIN); before, iov_iter_get_pages2() takes refs.
  */
 #ifndef SECX_COMPAT_H
 #define SECX_COMPAT_H
@@ -94,6 +98,46 @@ static inline bool secx_crypto_has_aead(const char *name)
 #else
 	return crypto_has_alg(name, CRYPTO_ALG_TYPE_AEAD, CRYPTO_ALG_TYPE_MASK) > 0;
 #endif
+}
+
+#ifdef SECX_HAVE_IOCTL_KARG
+#define SECX_IOCTL_ARG	int *
+#else
+#define SECX_IOCTL_ARG	unsigned long
+#endif
+
+/*
+ * Take the pages behind up to @maxsize bytes of @i into @pages (advancing
+ * @i), pinned for DMA-like writes where the kernel can; release them with
+ * secx_release_pages().
+ */
+static inline ssize_t secx_extract_pages(struct iov_iter *i, struct page **pages,
+					 size_t maxsize, unsigned int maxpages, size_t *off)
+{
+#ifdef SECX_HAVE_EXTRACT_PAGES
+	return iov_iter_extract_pages(i, &pages, maxsize, maxpages, 0, off);
+#else
+	return iov_iter_get_pages2(i, pages, maxsize, maxpages, off);
+#endif
+}
+
+/* Release pages from secx_extract_pages() of @i, dirtying them if written. */
+static inline void secx_release_pages(const struct iov_iter *i, struct page **pages,
+				      unsigned int n, bool dirty)
+{
+	unsigned int k;
+
+#ifdef SECX_HAVE_EXTRACT_PAGES
+	if (iov_iter_extract_will_pin(i)) {
+		unpin_user_pages_dirty_lock(pages, n, dirty);
+		return;
+	}
+#endif
+	for (k = 0; k < n; k++) {
+		if (dirty)
+			set_page_dirty_lock(pages[k]);
+		put_page(pages[k]);
+	}
 }
 
 #endif /* SECX_COMPAT_H */

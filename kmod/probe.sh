@@ -23,5 +23,7 @@ have include/linux/net.h '\(\*sendpage_locked\)' SENDPAGE_LOCKED
 have include/linux/net.h '\(\*splice_eof\)' SPLICE_EOF
 have include/linux/socket.h 'define MSG_SPLICE_PAGES' MSG_SPLICE_PAGES
 have include/crypto/aead.h 'int crypto_has_aead\(' CRYPTO_HAS_AEAD
+have include/net/sock.h 'int \*karg\);' IOCTL_KARG
+have include/linux/uio.h 'ssize_t iov_iter_extract_pages\(' EXTRACT_PAGES
 [ -n "$failed" ] && printf ' SECX_PROBE_FAILED'
 echo

@@ -6,9 +6,18 @@
  * in place, and only then is any of its data visible to the application.
  *
  * rx->ready says "a recvmsg() would make progress now" and is what poll()
- * and blocking readers look at.  It is recomputed by our sk_data_ready
- * (socket bh-locked or owned) and at the end of every read (socket owned),
- * the only places where the receive queue may be walked.
+ * and blocking readers look at.  It is state, not an event: it is
+ * recomputed by our sk_data_ready (socket bh-locked or owned), at the end of
+ * every read, and by a reader under the socket lock right before it sleeps,
+ * so a record consumed by the reader (a lone KEY_UPDATE, an empty DATA
+ * record) clears it and the reader sleeps instead of spinning.
+ *
+ * rx->buf holds one record for the copying path only.  It is allocated when
+ * that path first needs it and freed (wiped) at the end of a read that
+ * leaves it empty, so an idle socket holds no record buffer.
+ *
+ * TCP urgent data has no meaning inside a record stream and would stop
+ * tcp_read_sock() at the urgent mark: it is a protocol error (EPROTO).
  *
  * Errors are sticky (secx_rx_abort): once a record fails to authenticate or
  * parse, every later read fails with the same errno and nothing more is
@@ -19,10 +28,17 @@
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/ioctl.h>
+#include <asm/ioctls.h>
+#include <linux/sockios.h>
 #include <linux/splice.h>
+#include <net/inet_common.h>
 #include <net/tcp.h>
 
 #include "secx.h"
+
+/* Documentation/api.rst gives this size; userspace is written from it. */
+static_assert(sizeof(struct secx_crypto_info) == 232);
 
 /* Record a fatal receive error; @poison_tx also stops the send side. */
 static int secx_rx_abort(struct sock *sk, struct secx_ctx *ctx, int err, bool poison_tx)
@@ -40,6 +56,28 @@ static int secx_rx_abort(struct sock *sk, struct secx_ctx *ctx, int err, bool po
 	rx->plain_off = rx->plain_end;
 	WRITE_ONCE(rx->ready, true);
 	return err;
+}
+
+/* The peer sent TCP urgent data at or after the next byte we would read. */
+static bool secx_rx_urgent(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return READ_ONCE(tp->urg_data) &&
+	       !before(READ_ONCE(tp->urg_seq), READ_ONCE(tp->copied_seq));
+}
+
+/* Give back the record buffer once nothing in it is pending. */
+static void secx_rx_idle(struct secx_rx *rx)
+{
+	if (!rx->buf || rx->have || rx->plain_off < rx->plain_end)
+		return;
+	memzero_explicit(rx->buf, rx->buf_used);
+	kfree(rx->buf);
+	rx->buf = NULL;
+	rx->buf_used = 0;
+	rx->plain_off = 0;
+	rx->plain_end = 0;
 }
 
 /* Copy @len bytes at the head of the TCP receive queue without consuming. */
@@ -78,7 +116,8 @@ static bool secx_rx_record_queued(struct sock *sk, struct secx_rx *rx)
 		return rx->have + inq >= rx->need;
 	if (rx->have + inq < SECX_HDR_LEN)
 		return false;
-	memcpy(hdr, rx->buf, rx->have);
+	if (rx->have)
+		memcpy(hdr, rx->buf, rx->have);
 	if (secx_rx_peek(sk, hdr + rx->have, SECX_HDR_LEN - rx->have))
 		return false;
 	if (secx_suite_check_header(rx->c.suite, hdr, &body))
@@ -91,9 +130,14 @@ static void secx_rx_update_ready(struct sock *sk, struct secx_ctx *ctx)
 	struct secx_rx *rx = &ctx->rx;
 	bool ready;
 
-	ready = rx->err || rx->plain_off < rx->plain_end || secx_rx_record_queued(sk, rx) ||
-		/* a record larger than the receive buffer is pulled in pieces */
-		atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) / 2;
+	ready = rx->err || rx->closed || rx->plain_off < rx->plain_end || secx_rx_urgent(sk) ||
+		secx_rx_record_queued(sk, rx) ||
+		/*
+		 * A record larger than the receive buffer is pulled in
+		 * pieces: only bytes in order are progress (not the
+		 * out-of-order queue, which also counts in sk_rmem_alloc).
+		 */
+		(atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) / 2 && tcp_inq(sk));
 	WRITE_ONCE(rx->ready, ready);
 }
 
@@ -130,7 +174,14 @@ static int secx_rx_pull(struct sock *sk, struct secx_rx *rx, unsigned int want)
 
 	if (!want || !tcp_inq(sk))
 		return 0;
+	if (!rx->buf) {
+		/* charged to the reader's memory cgroup, freed when idle */
+		rx->buf = kmalloc(SECX_MAX_RECORD, GFP_KERNEL_ACCOUNT);
+		if (!rx->buf)
+			return -ENOMEM;
+	}
 	ret = tcp_read_sock(sk, &desc, secx_rx_actor);
+	rx->buf_used = max(rx->buf_used, rx->have);
 	return ret < 0 ? ret : desc.error;
 }
 
@@ -141,6 +192,7 @@ static int secx_rx_open(struct sock *sk, struct secx_ctx *ctx, unsigned int *inn
 	struct secx_crypto *c = &rx->c;
 	const struct secx_suite_desc *s = c->suite;
 	unsigned int pre = SECX_HDR_LEN, assoclen, n = 0;
+	struct scatterlist sg[2];	/* describes heap buffers only */
 	int err;
 
 	if (s->kind == SECX_KIND_CBC_HMAC) {
@@ -148,16 +200,16 @@ static int secx_rx_open(struct sock *sk, struct secx_ctx *ctx, unsigned int *inn
 		assoclen = SECX_SEQ_LEN + pre;
 		secx_seq_encode(rx->seqbuf, c->seq);
 		memcpy(rx->iv, rx->buf + SECX_HDR_LEN, SECX_CBC_IV_LEN);
-		sg_init_table(rx->sg, 2);
-		sg_set_buf(&rx->sg[n++], rx->seqbuf, SECX_SEQ_LEN);
+		sg_init_table(sg, 2);
+		sg_set_buf(&sg[n++], rx->seqbuf, SECX_SEQ_LEN);
 	} else {
 		assoclen = pre;
 		secx_nonce(rx->iv, c->iv, c->seq);
-		sg_init_table(rx->sg, 1);
+		sg_init_table(sg, 1);
 	}
-	sg_set_buf(&rx->sg[n], rx->buf, rx->need);
+	sg_set_buf(&sg[n], rx->buf, rx->need);
 
-	err = secx_crypto_open(c, rx->sg, rx->sg, assoclen, rx->need - pre, rx->iv);
+	err = secx_crypto_open(c, sg, sg, assoclen, rx->need - pre, rx->iv);
 	if (err)
 		return err;
 	*inner = rx->need - pre - s->tag_len;
@@ -184,10 +236,10 @@ static int secx_rx_unpad(struct secx_rx *rx, unsigned int *inner)
  * Act on one opened record of @type whose data is buf[plain_off..plain_end)
  * (protocol.rst "Record types"); returns 1, or a sticky error.
  */
-static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type, unsigned int len)
+static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type, unsigned int len,
+			   u8 flags)
 {
 	struct secx_rx *rx = &ctx->rx;
-	u8 flags;
 
 	if (type == SECX_RT_DATA) {
 		if (len > SECX_MAX_DATA)
@@ -197,8 +249,7 @@ static int secx_rx_process(struct sock *sk, struct secx_ctx *ctx, u8 type, unsig
 		secx_stat_record(sock_net(sk), false, rx->c.suite->id, len);
 		return 1;
 	}
-	/* Control records deliver nothing; their payload ends at plain_end. */
-	flags = len ? rx->buf[rx->plain_end - len] : 0;
+	/* Control records deliver nothing; @flags is their first payload byte. */
 	rx->plain_off = rx->plain_end;
 	if (type == SECX_RT_CLOSE && !len) {
 		rx->closed = true;
@@ -232,6 +283,8 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 
 	if (rx->have < SECX_HDR_LEN) {
 		err = secx_rx_pull(sk, rx, SECX_HDR_LEN - rx->have);
+		if (err == -ENOMEM)
+			return err;	/* not sticky: nothing was consumed */
 		if (err)
 			return secx_rx_abort(sk, ctx, err, true);
 		if (rx->have < SECX_HDR_LEN)
@@ -259,7 +312,7 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	if (err) {
 		secx_stat_inc(sk, SECX_STAT_DECRYPT_ERRORS);
 		/* Not one byte of a record that failed to open is delivered. */
-		memzero_explicit(rx->buf, SECX_MAX_RECORD);
+		memzero_explicit(rx->buf, rx->buf_used);
 		rx->plain_off = 0;
 		rx->plain_end = 0;
 		return secx_rx_abort(sk, ctx, -EBADMSG, true);
@@ -268,7 +321,8 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	rx->plain_end = rx->plain_off + inner;
 	rx->plain_off += SECX_TYPE_LEN;
 	return secx_rx_process(sk, ctx, rx->buf[rx->plain_off - SECX_TYPE_LEN],
-			       rx->plain_end - rx->plain_off);
+			       rx->plain_end - rx->plain_off,
+			       rx->plain_end > rx->plain_off ? rx->buf[rx->plain_off] : 0);
 }
 
 /*
@@ -279,33 +333,28 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 static int secx_rx_next_direct(struct sock *sk, struct secx_ctx *ctx, struct msghdr *msg,
 			       size_t room)
 {
-	struct secx_rx *rx = &ctx->rx;
 	unsigned int len;
-	u8 type;
+	u8 type, ctl;
 	int err;
 
-	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len);
+	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len, &ctl);
 	if (err == -EAGAIN)
 		return err;
 	if (err) {
 		secx_stat_inc(sk, SECX_STAT_DECRYPT_ERRORS);
 		return secx_rx_abort(sk, ctx, -EBADMSG, true);
 	}
-	if (type == SECX_RT_DATA) {
-		err = secx_rx_process(sk, ctx, type, len);
-		return err < 0 ? err : len;
-	}
-	/* rxzc.c left the control payload's first byte in buf[1] */
-	rx->plain_off = 1;
-	rx->plain_end = 1 + len;
-	err = secx_rx_process(sk, ctx, type, len);
-	return err < 0 ? err : 0;
+	err = secx_rx_process(sk, ctx, type, len, ctl);
+	if (err < 0)
+		return err;
+	return type == SECX_RT_DATA ? len : 0;
 }
 
 static void secx_rx_wait(struct sock *sk, struct secx_ctx *ctx, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
+	sock_owned_by_me(sk);
 	add_wait_queue(sk_sleep(sk), &wait);
 	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 	sk_wait_event(sk, timeo, READ_ONCE(ctx->rx.ready) || READ_ONCE(sk->sk_err) ||
@@ -323,8 +372,17 @@ static int secx_rx_stalled(struct sock *sk, struct secx_ctx *ctx, long timeo)
 			return secx_rx_abort(sk, ctx, -EPROTO, true);
 		return 0;
 	}
-	if (sk->sk_err)
-		return sock_error(sk);
+	if (READ_ONCE(sk->sk_err)) {
+		/*
+		 * A TCP error (RST, timeout) ends the stream for good: keep
+		 * it, so every later read reports the same errno rather than
+		 * a truncation.  TCP's own error, not a secx one: no event,
+		 * no counter, the send side sees it from TCP.
+		 */
+		ctx->rx.err = sock_error(sk);
+		if (ctx->rx.err)
+			return ctx->rx.err;
+	}
 	if (sk->sk_shutdown & RCV_SHUTDOWN) {
 		secx_stat_inc(sk, SECX_STAT_TRUNCATIONS);
 		return secx_rx_abort(sk, ctx, -ECONNABORTED, false);
@@ -355,6 +413,7 @@ static int secx_rx_do_recvmsg(struct sock *sk, struct secx_ctx *ctx, struct msgh
 	int target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	int copied = 0, err = 0;
 
+	sock_owned_by_me(sk);
 	while (copied < len) {
 		if (rx->plain_off < rx->plain_end) {
 			err = secx_rx_copy(rx, msg, len - copied, flags & MSG_PEEK);
@@ -377,6 +436,12 @@ static int secx_rx_do_recvmsg(struct sock *sk, struct secx_ctx *ctx, struct msgh
 				err = secx_rx_abort(sk, ctx, -EPROTO, true);
 			break;
 		}
+		if (secx_rx_urgent(sk)) {
+			/* Records are opened before the mark is read: refuse. */
+			secx_stat_inc(sk, SECX_STAT_PROTOCOL_ERRORS);
+			err = secx_rx_abort(sk, ctx, -EPROTO, true);
+			break;
+		}
 		if (!(flags & MSG_PEEK) && user_backed_iter(&msg->msg_iter)) {
 			err = secx_rx_next_direct(sk, ctx, msg, len - copied);
 			if (err >= 0) {
@@ -397,7 +462,10 @@ static int secx_rx_do_recvmsg(struct sock *sk, struct secx_ctx *ctx, struct msgh
 		if (err <= 0)
 			break;
 		err = 0;
-		secx_rx_wait(sk, ctx, &timeo);
+		/* Re-evaluate readiness under the lock: sleep unless progress. */
+		secx_rx_update_ready(sk, ctx);
+		if (!READ_ONCE(rx->ready))
+			secx_rx_wait(sk, ctx, &timeo);
 	}
 	if (err > 0)
 		err = 0;
@@ -410,12 +478,14 @@ int secx_rx_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 	int ret;
 
 	if (unlikely(flags & MSG_ERRQUEUE))
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+		return inet_recv_error(sk, msg, len, addr_len);	/* IP or IPv6 */
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 
+	might_sleep();
 	lock_sock(sk);
 	ret = secx_rx_do_recvmsg(sk, ctx, msg, len, flags);
+	secx_rx_idle(&ctx->rx);
 	secx_rx_update_ready(sk, ctx);
 	release_sock(sk);
 	return ret;
@@ -493,13 +563,34 @@ ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode
 	return add_to_pipe(pipe, &buf);
 }
 
+/*
+ * SIOCINQ would count ciphertext and record framing: refused once the
+ * receive keys are in (api.rst); everything else is TCP's.
+ */
+int secx_rx_ioctl(struct sock *sk, int cmd, SECX_IOCTL_ARG arg)
+{
+	if (cmd == SIOCINQ)
+		return -EOPNOTSUPP;
+	return secx_get_ctx(sk)->sk_proto->ioctl(sk, cmd, arg);
+}
+
+/*
+ * SO_RCVLOWAT would set TCP's wake-up threshold in ciphertext bytes, and a
+ * reader holding part of a record could then miss its wake-up: refused
+ * once the receive keys are in (api.rst).
+ */
+int secx_rx_set_rcvlowat(struct sock *sk, int val)
+{
+	return -EOPNOTSUPP;
+}
+
 int secx_rx_init(struct sock *sk, struct secx_ctx *ctx)
 {
 	struct secx_rx *rx = &ctx->rx;
 
-	rx->buf = kmalloc(SECX_MAX_RECORD, GFP_KERNEL);
-	if (!rx->buf)
-		return -ENOMEM;
+	sock_owned_by_me(sk);
+	/* a threshold set on the plain socket counted ciphertext: drop it */
+	WRITE_ONCE(sk->sk_rcvlowat, 1);
 
 	write_lock_bh(&sk->sk_callback_lock);
 	ctx->saved_data_ready = sk->sk_data_ready;
@@ -520,7 +611,10 @@ void secx_rx_release(struct sock *sk, struct secx_ctx *ctx)
 {
 	if (!ctx->rx_conf)
 		return;
-	kfree_sensitive(ctx->rx.buf);
+	if (ctx->rx.buf) {
+		memzero_explicit(ctx->rx.buf, ctx->rx.buf_used);
+		kfree(ctx->rx.buf);
+	}
 	secx_crypto_free(&ctx->rx.c);
 	secx_stat_add(sock_net(sk), SECX_STAT_CURR_RX, -1);
 }

@@ -11,13 +11,22 @@
  * runs, with identical results.  The skb pages are only read (on loopback
  * they are the sender's own pages); nothing is written to them.
  *
- * If the tag does not verify, the bytes the cipher wrote into the reader's
- * buffer are zeroed before the error is reported: no forged plaintext is
- * ever left behind.
+ * The cipher writes into the reader's buffer before the tag is checked (the
+ * AEAD API verifies after decrypting): until the tag fails those bytes hold
+ * unverified plaintext, visible to other threads of the reader's process
+ * that look at the buffer during the call.  If the tag does not verify they
+ * are zeroed before the error is reported: no forged plaintext is ever left
+ * behind (Documentation/api.rst, "Receiving").
+ *
+ * The reader's pages are pinned (FOLL_PIN, iov_iter_extract_pages) where
+ * the kernel has it, referenced before 6.3, and dirtied once written.  The
+ * scatterlists live in a per-call allocation, like kTLS's, so an idle
+ * socket pays nothing for them.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/tcp.h>
 
@@ -71,8 +80,8 @@ static int secx_rxzc_pin(struct iov_iter *to, struct page **pages, int maxpages,
 	*pinned = 0;
 	while (*pinned < len && np < maxpages) {
 		size_t off, left;
-		ssize_t got = iov_iter_get_pages2(to, pages + np, len - *pinned,
-						  maxpages - np, &off);
+		ssize_t got = secx_extract_pages(to, pages + np, len - *pinned,
+						 maxpages - np, &off);
 
 		if (got <= 0)
 			break;
@@ -90,16 +99,14 @@ static int secx_rxzc_pin(struct iov_iter *to, struct page **pages, int maxpages,
 	return np;
 }
 
-static void secx_rxzc_unpin(struct page **pages, int np, bool dirty)
-{
-	int i;
-
-	for (i = 0; i < np; i++) {
-		if (dirty)
-			set_page_dirty_lock(pages[i]);
-		put_page(pages[i]);
-	}
-}
+/* Per-call state: the record where it lies, and where it goes. */
+struct secx_rxzc {
+	struct scatterlist src[SECX_RXZC_SRC_SG];
+	struct scatterlist dst[SECX_RXZC_PAGES + 3];
+	struct page *pages[SECX_RXZC_PAGES];
+	u8 aad[SECX_HDR_LEN];
+	u8 type;
+};
 
 /* Zero what the cipher wrote into the reader's pages. */
 static void secx_rxzc_wipe(struct scatterlist *sg, int n)
@@ -141,21 +148,22 @@ static void secx_rxzc_consume(struct sock *sk, unsigned int len)
  * Try to take the next record straight into @to (at most @room bytes).
  * Returns -EAGAIN if this path does not apply (nothing consumed, @to
  * untouched); 0 when the record was taken, with its @type and data @len
- * (DATA: delivered into @to; control: first payload byte in rx->buf[1]);
+ * (DATA: delivered into @to; control: first payload byte in *@ctl);
  * or the error of a record that failed to open.
  */
 int secx_rxzc_recv(struct sock *sk, struct secx_ctx *ctx, struct iov_iter *to, size_t room,
-		   u8 *type, unsigned int *len)
+		   u8 *type, unsigned int *len, u8 *ctl)
 {
 	struct secx_rx *rx = &ctx->rx;
 	struct secx_crypto *c = &rx->c;
 	const struct secx_suite_desc *s = c->suite;
-	struct page *pages[SECX_RXZC_PAGES];
 	unsigned int body, need, data;
+	struct secx_rxzc *zc;
 	size_t pinned;
 	u8 hdr[SECX_HDR_LEN];
 	int nsrc, np, err;
 
+	sock_owned_by_me(sk);
 	if (s->kind != SECX_KIND_AEAD || rx->have || secx_crypto_exhausted(c) ||
 	    tcp_inq(sk) < SECX_HDR_LEN || secx_rx_peek(sk, hdr, SECX_HDR_LEN) ||
 	    secx_hdr_decode(hdr, secx_suite_min_body(s), secx_suite_max_body(s), &body))
@@ -165,41 +173,51 @@ int secx_rxzc_recv(struct sock *sk, struct secx_ctx *ctx, struct iov_iter *to, s
 	if (!data || data > room || tcp_inq(sk) < need)
 		return -EAGAIN;
 
-	nsrc = secx_rxzc_src(sk, rx->zc_src, ARRAY_SIZE(rx->zc_src), need);
-	if (nsrc < 0)
-		return -EAGAIN;
+	zc = kmalloc(sizeof(*zc), GFP_KERNEL);
+	if (!zc)
+		return -EAGAIN;		/* the copying path reports ENOMEM */
+	nsrc = secx_rxzc_src(sk, zc->src, ARRAY_SIZE(zc->src), need);
+	if (nsrc < 0) {
+		err = -EAGAIN;
+		goto out;
+	}
 
 	/* dst: header (AAD) and type into scratch, the data into the reader */
-	sg_init_table(rx->zc_dst, ARRAY_SIZE(rx->zc_dst));
-	sg_set_buf(&rx->zc_dst[0], rx->zc_aad, SECX_HDR_LEN);
-	sg_set_buf(&rx->zc_dst[1], &rx->zc_type, SECX_TYPE_LEN);
-	np = secx_rxzc_pin(to, pages, SECX_RXZC_PAGES, rx->zc_dst + 2, data, &pinned);
+	sg_init_table(zc->dst, ARRAY_SIZE(zc->dst));
+	sg_set_buf(&zc->dst[0], zc->aad, SECX_HDR_LEN);
+	sg_set_buf(&zc->dst[1], &zc->type, SECX_TYPE_LEN);
+	np = secx_rxzc_pin(to, zc->pages, SECX_RXZC_PAGES, zc->dst + 2, data, &pinned);
 	if (np < 0) {
-		secx_rxzc_unpin(pages, -np - 1, false);
+		secx_release_pages(to, zc->pages, -np - 1, false);
 		iov_iter_revert(to, pinned);
-		return -EAGAIN;
+		err = -EAGAIN;
+		goto out;
 	}
-	sg_mark_end(&rx->zc_dst[1 + np]);
+	sg_mark_end(&zc->dst[1 + np]);
 
 	secx_nonce(rx->iv, c->iv, c->seq);
-	err = secx_crypto_open(c, rx->zc_src, rx->zc_dst, SECX_HDR_LEN, body, rx->iv);
+	err = secx_crypto_open(c, zc->src, zc->dst, SECX_HDR_LEN, body, rx->iv);
 	if (err) {
-		secx_rxzc_wipe(rx->zc_dst + 2, np);
-		secx_rxzc_unpin(pages, np, true);
+		secx_rxzc_wipe(zc->dst + 2, np);
+		secx_release_pages(to, zc->pages, np, true);
 		iov_iter_revert(to, pinned);
-		return err;
+		goto out;
 	}
 	secx_crypto_advance(c);
 
-	*type = rx->zc_type;
+	*type = zc->type;
 	*len = data;
+	*ctl = 0;
 	if (*type != SECX_RT_DATA) {
 		/* Control records deliver nothing; rx.c acts on them. */
-		rx->buf[1] = secx_rxzc_first_byte(rx->zc_dst + 2);
-		secx_rxzc_wipe(rx->zc_dst + 2, np);
+		*ctl = secx_rxzc_first_byte(zc->dst + 2);
+		secx_rxzc_wipe(zc->dst + 2, np);
 		iov_iter_revert(to, pinned);
 	}
-	secx_rxzc_unpin(pages, np, *type == SECX_RT_DATA);
+	/* written either way: plaintext, or zeroes over a control record */
+	secx_release_pages(to, zc->pages, np, true);
 	secx_rxzc_consume(sk, need);
-	return 0;
+out:
+	kfree(zc);
+	return err;
 }

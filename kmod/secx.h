@@ -27,6 +27,7 @@
 
 #include "wire.h"
 #include "suites.h"
+#include "compat.h"
 
 #define SECX_TX_PAGES	DIV_ROUND_UP(SECX_MAX_RECORD, PAGE_SIZE)
 #define SECX_OPEN_FRAGS	16	/* data fragments in one open record */
@@ -130,20 +131,23 @@ struct secx_tx {
 
 /* Reader pages one record's data can span: 16 KiB, unaligned. */
 #define SECX_RXZC_PAGES	(SECX_MAX_DATA / PAGE_SIZE + 2)
+/* Entries for a record in the TCP queue; more and the copying path runs. */
+#define SECX_RXZC_SRC_SG	48
 
+/*
+ * Receive state.  Only what every idle socket needs lives here: the record
+ * buffer of the copying path is allocated on demand and freed when empty
+ * (rx.c), the zero-copy path's scatterlists are per call (rxzc.c).
+ */
 struct secx_rx {
 	struct secx_crypto c;
-	struct scatterlist zc_src[48];	/* the record in the TCP queue (rxzc.c) */
-	struct scatterlist zc_dst[SECX_RXZC_PAGES + 3];
-	u8 zc_aad[SECX_HDR_LEN];
-	u8 zc_type;
-	u8 *buf;			/* one record: header, body */
+	u8 *buf;			/* one record (header, body), or NULL */
+	unsigned int buf_used;		/* bytes of buf ever written (wiped on free) */
 	unsigned int have;		/* bytes of the current record in buf */
 	unsigned int need;		/* total record bytes once the header is in */
 	unsigned int plain_off;		/* decrypted data: buf[plain_off..plain_end) */
 	unsigned int plain_end;
-	struct scatterlist sg[3];
-	u8 seqbuf[SECX_SEQ_LEN];
+	u8 seqbuf[SECX_SEQ_LEN];	/* CBC AAD; heap, as sg entries need */
 	u8 iv[SECX_CBC_IV_LEN];
 	bool ready;			/* a whole record can be read (for poll) */
 	bool closed;			/* close record received */
@@ -230,10 +234,12 @@ __poll_t secx_rx_poll(struct file *file, struct socket *sock, struct poll_table_
 bool secx_rx_sock_is_readable(struct sock *sk);
 void secx_rx_data_ready(struct sock *sk);
 int secx_rx_peek(struct sock *sk, u8 *buf, unsigned int len);
+int secx_rx_ioctl(struct sock *sk, int cmd, SECX_IOCTL_ARG arg);
+int secx_rx_set_rcvlowat(struct sock *sk, int val);
 
 /* rxzc.c */
 int secx_rxzc_recv(struct sock *sk, struct secx_ctx *ctx, struct iov_iter *to, size_t room,
-		   u8 *type, unsigned int *len);
+		   u8 *type, unsigned int *len, u8 *ctl);
 ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode_info *pipe,
 			    size_t len, unsigned int flags);
 

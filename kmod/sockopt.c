@@ -173,6 +173,9 @@ int secx_getsockopt(struct sock *sk, int level, int optname, char __user *optval
 	struct secx_info si;
 	int len;
 
+	/* would map raw record bytes to userspace and consume them: refused */
+	if (level == SOL_TCP && optname == TCP_ZEROCOPY_RECEIVE)
+		return -EOPNOTSUPP;
 	if (level != SOL_SECX)
 		return ctx->sk_proto->getsockopt(sk, level, optname, optval, optlen);
 	/* SECX_TX/SECX_RX are write-only: keys are never readable. */

@@ -117,6 +117,8 @@ static void secx_build_tables(int ip, const struct proto *base,
 			if (rx) {
 				p->recvmsg = secx_rx_recvmsg;
 				p->sock_is_readable = secx_rx_sock_is_readable;
+				p->ioctl = secx_rx_ioctl;
+				ops->set_rcvlowat = secx_rx_set_rcvlowat;
 				ops->poll = secx_rx_poll;
 				ops->splice_read = secx_rx_splice_read;
 				ops->read_sock = secx_no_read_sock;
