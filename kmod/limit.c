@@ -12,15 +12,21 @@
 
 #include "secx.h"
 
+/* Start full: as if last used long ago (the stamp is 32 bits of jiffies). */
+void secx_bucket_init(struct secx_bucket *b)
+{
+	b->credit = 0;
+	b->stamp = (u32)jiffies - SECX_BUCKET_MAX_BURST * HZ;
+}
+
 /* Credit is kept in units of 1/HZ token, so a refill is one multiply. */
-static u64 secx_bucket_refilled(const struct secx_bucket *b, unsigned long now, u32 rate,
-				u32 burst)
+static u64 secx_bucket_refilled(const struct secx_bucket *b, u32 now, u32 rate, u32 burst)
 {
 	u64 full = (u64)burst * HZ;
-	unsigned long elapsed = now - READ_ONCE(b->stamp);
+	u32 elapsed = now - READ_ONCE(b->stamp);
 
-	/* a bucket never used (stamp 0) or long idle is full */
-	if (elapsed >= (unsigned long)burst * HZ)
+	/* long idle (also across the wrap of the 32-bit stamp): full */
+	if (elapsed >= burst * HZ)
 		return full;
 	return min_t(u64, READ_ONCE(b->credit) + (u64)elapsed * rate, full);
 }
@@ -28,7 +34,7 @@ static u64 secx_bucket_refilled(const struct secx_bucket *b, unsigned long now, 
 /* Take one token if there is one. */
 bool secx_bucket_take(struct secx_bucket *b, u32 rate, u32 burst)
 {
-	unsigned long now = jiffies;
+	u32 now = jiffies;
 	u64 credit = secx_bucket_refilled(b, now, rate, burst);
 	bool ok = credit >= HZ;
 

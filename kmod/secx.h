@@ -44,9 +44,9 @@ struct secx_crypto {
 	u8 iv[SECX_IV_LEN];
 	u8 secret[SECX_MAX_SECRET_LEN];
 	u8 secret_len;
+	u32 epoch;		/* key updates so far */
 	u64 seq;		/* next record sequence number */
 	u64 key_records;	/* records protected with this key */
-	u32 epoch;		/* key updates so far */
 };
 
 /* The usage limit of the key, or the sequence space, is used up. */
@@ -98,9 +98,10 @@ struct secx_tx_open {
 };
 
 /* A token bucket (limit.c): peer- and user-triggered work is bounded. */
+#define SECX_BUCKET_MAX_BURST	256
 struct secx_bucket {
 	u32 credit;			/* tokens x HZ */
-	unsigned long stamp;		/* jiffies of the last refill */
+	u32 stamp;			/* jiffies (low 32 bits) of the last refill */
 };
 
 struct secx_tx {
@@ -168,8 +169,10 @@ struct secx_ctx {
 	u64 rx_updates_records;		/* rx.records and rx.bytes when last credited */
 	u64 rx_updates_bytes;
 	struct secx_bucket events;	/* netlink events of this socket */
-	struct work_struct destroy;	/* freeing without close() (ulp.c) */
-	struct rcu_head rcu;
+	union {
+		struct work_struct destroy;	/* freeing without close() (ulp.c) */
+		struct rcu_head rcu;		/* kfree_rcu(), the last use of ctx */
+	};
 };
 
 static inline struct secx_ctx *secx_get_ctx(const struct sock *sk)
@@ -184,6 +187,7 @@ static inline struct secx_ctx *secx_get_ctx(const struct sock *sk)
 extern struct workqueue_struct *secx_wq;
 
 /* limit.c */
+void secx_bucket_init(struct secx_bucket *b);
 bool secx_bucket_take(struct secx_bucket *b, u32 rate, u32 burst);
 void secx_bucket_credit(struct secx_bucket *b, u64 tokens, u32 burst);
 

@@ -1005,6 +1005,7 @@ int secx_tx_init(struct sock *sk, struct secx_ctx *ctx)
 	struct secx_tx *tx = &ctx->tx;
 
 	INIT_DELAYED_WORK(&tx->work, secx_tx_work);
+	secx_bucket_init(&tx->local_updates);
 	secx_rekey_tx_init(sk, tx);
 
 	write_lock_bh(&sk->sk_callback_lock);

@@ -169,6 +169,13 @@ static void secx_ctx_free(struct sock *sk, struct secx_ctx *ctx)
 	kfree_rcu(ctx, rcu);
 }
 
+/*
+ * Memory per connection is a performance figure (Documentation/benchmarks.rst):
+ * an idle context must stay in the 1 KiB slab.  What only a busy socket
+ * needs is allocated on demand (tx.c's scratch, rx.c's record buffer).
+ */
+static_assert(sizeof(struct secx_ctx) <= 1024);
+
 static int secx_ulp_init(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -194,6 +201,8 @@ static int secx_ulp_init(struct sock *sk)
 		return -ENOMEM;
 	ctx->sk = sk;
 	ctx->sk_proto = sk->sk_prot;
+	secx_bucket_init(&ctx->rx_updates);
+	secx_bucket_init(&ctx->events);
 	ctx->id = atomic64_inc_return(&secx_ctx_ids);
 
 	write_lock_bh(&sk->sk_callback_lock);
