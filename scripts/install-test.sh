@@ -15,18 +15,25 @@
 # dpkg's maintainer scripts cannot run in an empty root (no shell); the
 # secx-dkms ones are debhelper's standard dh_dkms scripts.
 # Prints TAP and ends with "install-test: N passed, N failed".
-#   scripts/install-test.sh [--kernels "6.1 6.12"] [--no-deb] [--no-lintian]
+# --this-machine (opt-in, changes this host): also apt install secx-dkms
+# for real, so that its dh_dkms maintainer scripts build and install
+# secx.ko through the host's DKMS, then purge it and check that no
+# module, DKMS state or source is left.
+#   scripts/install-test.sh [--kernels "6.1 6.12"] [--no-deb] [--no-lintian] [--this-machine]
+# No "| grep -q" under pipefail: grep -q exits at the first match and the
+# writer's SIGPIPE would fail the pipeline.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-series="6.1 6.12" build=1 lint=1
+series="6.1 6.12" build=1 lint=1 host=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) series=$2; shift 2 ;;
 	--no-deb) build=0; shift ;;		# reuse build/deb/*.deb
 	--no-lintian) lint=0; shift ;;
-	*) echo "usage: $0 [--kernels LIST] [--no-deb] [--no-lintian]" >&2; exit 2 ;;
+	--this-machine) host=1; shift ;;
+	*) echo "usage: $0 [--kernels LIST] [--no-deb] [--no-lintian] [--this-machine]" >&2; exit 2 ;;
 	esac
 done
 
@@ -116,7 +123,7 @@ fi
 echo=$work/secx-echo
 if cc -O2 -Wall -Wextra -Werror -o "$echo" examples/secx-echo.c $pcflags \
 	-Wl,-rpath-link,"$root/$lib" >"$work/echo.log" 2>&1 &&
-   readelf -d "$echo" | grep -q 'NEEDED.*\[libsecx.so.1\]'; then
+   readelf -d "$echo" | grep 'NEEDED.*\[libsecx.so.1\]' >/dev/null; then
 	pass "examples/secx-echo.c builds against the installed libsecx-dev, needs libsecx.so.1"
 else
 	fail "examples/secx-echo.c against the installed libsecx-dev"; diag <"$work/echo.log"
@@ -145,8 +152,8 @@ droot=$work/dkms-pkg
 dpkg-deb -x "$(deb secx-dkms)" "$droot"
 src=$droot/usr/src/secx-$ver
 if [ -f "$src/dkms.conf" ] && [ -x "$src/kmod/probe.sh" ] && [ -f "$src/uapi/linux/secx.h" ] &&
-   dpkg-deb -I "$(deb secx-dkms)" postinst 2>/dev/null | grep -q 'dkms' &&
-   dpkg-deb -I "$(deb secx-dkms)" prerm 2>/dev/null | grep -q 'dkms'; then
+   dpkg-deb -I "$(deb secx-dkms)" postinst 2>/dev/null | grep dkms >/dev/null &&
+   dpkg-deb -I "$(deb secx-dkms)" prerm 2>/dev/null | grep dkms >/dev/null; then
 	pass "secx-dkms: /usr/src/secx-$ver with dkms.conf, and dh_dkms postinst/prerm"
 else
 	fail "secx-dkms contents"; dpkg-deb -c "$(deb secx-dkms)" | diag
@@ -168,7 +175,7 @@ for s in $series; do
 		*) rm -f "$f" ;;
 		esac
 		if [ -s "$f" ] && [ "$(modinfo -F vermagic "$f" | cut -d' ' -f1)" = "$k" ] &&
-		   modinfo -F alias "$f" | grep -qx 'tcp-ulp-secx'; then
+		   modinfo -F alias "$f" | grep -x tcp-ulp-secx >/dev/null; then
 			ko[$s]=$f
 			pass "dkms build -k $k: secx.ko for $k, alias tcp-ulp-secx"
 		else
@@ -178,6 +185,30 @@ for s in $series; do
 		fail "dkms build -k $k"; diag <"$work/dkms-$s.log"
 	fi
 done
+
+# --- 3b. opt-in: the real secx-dkms maintainer scripts on this machine ------
+secx_traces() {
+	ls -d /usr/src/secx-"$ver" /var/lib/dkms/secx 2>/dev/null
+	find /lib/modules -path '*/updates/dkms/secx.ko*' 2>/dev/null
+}
+if [ "$host" = 1 ]; then
+	apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+	if [ -n "$(secx_traces)" ]; then
+		fail "this machine: secx already installed here, not touching it"; secx_traces | diag
+	elif DEBIAN_FRONTEND=noninteractive nice -n 10 "${apt[@]}" install "$(deb secx-dkms)" >"$work/host-dkms.log" 2>&1 &&
+	     dkms status secx/"$ver" 2>/dev/null | grep installed >/dev/null &&
+	     [ -n "$(find /lib/modules -path '*/updates/dkms/secx.ko*')" ]; then
+		pass "this machine: apt install secx-dkms: $(dkms status secx/"$ver" 2>/dev/null | tr '\n' ';')"
+	else
+		fail "this machine: apt install secx-dkms"; diag <"$work/host-dkms.log"
+	fi
+	if DEBIAN_FRONTEND=noninteractive "${apt[@]}" purge secx-dkms >>"$work/host-dkms.log" 2>&1 &&
+	   [ -z "$(secx_traces)" ]; then
+		pass "this machine: apt purge secx-dkms: no module, DKMS state or source left"
+	else
+		fail "this machine: apt purge secx-dkms"; secx_traces | diag
+	fi
+fi
 
 # --- 4. in the VM: load and transfer with the installed files only ---------
 cat >"$work/guest.sh" <<'EOF'
