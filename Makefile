@@ -50,3 +50,53 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
+
+# --- Installing on real machines (README "Install on real machines") -------
+#   make install DESTDIR= PREFIX=/usr/local   tools, man pages, libsecx.so.1,
+#                                             headers, libsecx.pc
+#   make dkms-install    module source to /usr/src/secx-VER, then DKMS builds
+#                        and installs secx.ko for every kernel with headers
+#                        (and for each kernel installed later)
+#   make dkms-uninstall  the reverse
+#   make deb             the four .debs into build/deb/ (dpkg-buildpackage)
+SECX_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/secx-$(SECX_VERSION)
+
+.PHONY: install dkms-source dkms-install dkms-uninstall deb
+install:
+	$(MAKE) -C userspace install SECX_VERSION=$(SECX_VERSION)
+
+# What DKMS builds from: dkms.conf, kmod/ and the uapi header it includes.
+dkms-source:
+	@test -n "$(SECX_VERSION)" || { echo "dkms.conf has no PACKAGE_VERSION" >&2; exit 1; }
+	install -d $(DKMS_SRC)/kmod/common $(DKMS_SRC)/uapi/linux
+	install -m 0644 dkms.conf $(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild kmod/Makefile kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
+	install -m 0755 kmod/probe.sh $(DKMS_SRC)/kmod/
+	install -m 0644 kmod/common/*.h $(DKMS_SRC)/kmod/common/
+	install -m 0644 uapi/linux/secx.h $(DKMS_SRC)/uapi/linux/
+
+dkms-install:
+	scripts/pkg-deps.sh
+	@if dkms status secx/$(SECX_VERSION) | grep -q .; then \
+		echo "secx/$(SECX_VERSION) is already in DKMS: make dkms-uninstall first" >&2; exit 1; fi
+	$(MAKE) dkms-source DESTDIR=
+	dkms add secx/$(SECX_VERSION)
+	@for k in $$(ls /lib/modules); do \
+		[ -d /lib/modules/$$k/build ] || continue; \
+		dkms install secx/$(SECX_VERSION) -k $$k || exit 1; done
+
+dkms-uninstall:
+	-dkms remove secx/$(SECX_VERSION) --all
+	rm -rf /usr/src/secx-$(SECX_VERSION)
+
+# dpkg-buildpackage runs in a copy of the tree (the files git knows about,
+# committed or not), so its clean step never touches this tree's builds.
+deb:
+	scripts/pkg-deps.sh
+	rm -rf build/deb && mkdir -p build/deb/secx-$(SECX_VERSION)
+	git ls-files -z -c -o --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar -c --null -T - | tar -x -C build/deb/secx-$(SECX_VERSION)
+	cd build/deb/secx-$(SECX_VERSION) && dpkg-buildpackage -us -uc -b
+	@ls build/deb/*.deb
