@@ -10,19 +10,25 @@
 # Each VM run also fails on any kernel BUG/WARNING/Oops/leak/unexpected taint
 # and if secx.ko cannot be unloaded afterwards (scripts/vm/check-log.sh).
 #
+#   6. the install test: Debian packages, DKMS, the installed tools in the VM
+#      (scripts/install-test.sh)
+#
 #   scripts/test-all.sh [--kernels "6.1 6.12"] [--no-lint] [--no-host] [--no-bench]
+#                       [--no-install]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-series="6.1 6.12" lint=1 host=1 bench=1
+series="6.1 6.12" lint=1 host=1 bench=1 install=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) series=$2; shift 2 ;;
 	--no-lint) lint=0; shift ;;
 	--no-host) host=0; shift ;;
 	--no-bench) bench=0; shift ;;
-	*) echo "usage: $0 [--kernels LIST] [--no-lint] [--no-host] [--no-bench]" >&2; exit 2 ;;
+	--no-install) install=0; shift ;;
+	*) echo "usage: $0 [--kernels LIST] [--no-lint] [--no-host] [--no-bench] [--no-install]" >&2
+	   exit 2 ;;
 	esac
 done
 
@@ -92,6 +98,21 @@ for k in $series; do
 		fail=$((fail + 1))
 	fi
 done
+
+if [ "$install" = 1 ]; then
+	# Documentation/libsecx.rst, README "Install on real machines"
+	step "install test (make deb, lintian, dpkg --root, DKMS, installed tools in the VM)"
+	out=$(scripts/install-test.sh --kernels "$series" 2>&1)
+	echo "$out" | grep -v '^ok ' | tail -n 40
+	last=$(grep -E '^install-test: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+	if [ -z "$last" ]; then
+		echo "not ok - install test did not report"
+		fail=$((fail + 1))
+	else
+		echo "$last"
+		tally "$last"
+	fi
+fi
 
 if [ "$bench" = 1 ]; then
 	step "benchmark smoke test (scripts/bench/run.sh --quick)"
