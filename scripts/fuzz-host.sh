@@ -32,7 +32,7 @@ fi
 out=$top/build/fuzz-host
 mkdir -p "$out"
 us=$top/userspace
-san=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
+san=(-g -O1 -std=gnu11 -D_GNU_SOURCE "-fsanitize=fuzzer,address,undefined"
      -fno-sanitize-recover=undefined -I"$top/uapi" -I"$top/kmod/common" -I"$us/lib")
 nl_cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null || true)
 nl_libs=$(pkg-config --libs libnl-genl-3.0 2>/dev/null || true)
@@ -49,7 +49,7 @@ build() {
 	hs)
 		# shellcheck disable=SC2086 # pkg-config output is words
 		clang "${san[@]}" $nl_cflags -o "$out/fuzz_hs" "$us/fuzz/fuzz_hs.c" \
-			$(ls "$us"/lib/*.c) -lcrypto $nl_libs
+			"$us"/lib/*.c -lcrypto $nl_libs
 		mkdir -p "$out/corpus-hs" ;;
 	*) echo "fuzz-host.sh: unknown target $1" >&2; return 2 ;;
 	esac
@@ -70,7 +70,7 @@ for t in $targets; do
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	crashes=$(find "$out" -maxdepth 1 -name "crash-$t-*" | wc -l)
 	echo "fuzz_$t: ${execs:-0} execs in ${secs} s ($(( ${execs:-0} / (secs ? secs : 1) ))/s)," \
-	     "coverage ${cov:-?} edges, corpus $(ls "$out/corpus-$t" | wc -l) inputs," \
+	     "coverage ${cov:-?} edges, corpus $(find "$out/corpus-$t" -type f | wc -l) inputs," \
 	     "exit $rc, crash files $crashes"
 	if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
 		grep -m 5 -E 'ERROR|SUMMARY|runtime error' "$log" || true
