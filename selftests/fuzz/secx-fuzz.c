@@ -1628,10 +1628,26 @@ static int parse(int argc, char **argv, int *replay, const char **file)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "s:o:i:d:rvh", lo, NULL)) != -1) {
 		switch (c) {
-		case 's': cfg.seed = strtoull(optarg, &end, 0); if (*end) return -1; break;
-		case 'o': cfg.ops = strtol(optarg, &end, 0); if (*end || cfg.ops < 1) return -1; break;
-		case 'i': cfg.iterations = strtol(optarg, &end, 0); if (*end || cfg.iterations < 1) return -1; break;
-		case 'd': cfg.duration = strtod(optarg, &end); if (*end || cfg.duration <= 0) return -1; break;
+		case 's':
+			cfg.seed = strtoull(optarg, &end, 0);
+			if (!*optarg || *end)
+				return -1;
+			break;
+		case 'o':
+			cfg.ops = strtol(optarg, &end, 0);
+			if (!*optarg || *end || cfg.ops < 1)
+				return -1;
+			break;
+		case 'i':
+			cfg.iterations = strtol(optarg, &end, 0);
+			if (!*optarg || *end || cfg.iterations < 1)
+				return -1;
+			break;
+		case 'd':
+			cfg.duration = strtod(optarg, &end);
+			if (!*optarg || *end || !(cfg.duration > 0))
+				return -1;
+			break;
 		case 1: cfg.no_oob = 1; break;
 		case 2: cfg.no_block_recv = 1; break;
 		case 3: cfg.no_tx_race = 1; break;
@@ -1795,6 +1811,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
 	if (do_replay)
 		return replay(file);
 	return fuzz_main();
