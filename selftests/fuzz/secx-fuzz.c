@@ -1083,6 +1083,28 @@ static void op_poll(int use_epoll)
 
 /* ---- operations: SOL_SECX options ---------------------------------------- */
 
+/* Does api.rst call this secx_crypto_info (at this optlen) invalid? */
+static int ci_invalid(const struct secx_crypto_info *ci, socklen_t len, const void *val)
+{
+	const struct secx_suite_desc *s = secx_suite_find(ci->suite);
+	unsigned int i;
+
+	if (!val || val == (void *)16 || len != sizeof(*ci) || ci->version != SECX_ABI_VERSION ||
+	    !s || ci->flags || ci->reserved0 || ci->key_len != secx_suite_key_len(s) ||
+	    (ci->secret_len && ci->secret_len != s->hash_len))
+		return 1;
+	for (i = SECX_IV_LEN; i < sizeof(ci->iv); i++)
+		if (ci->iv[i])
+			return 1;
+	for (i = ci->key_len; i < SECX_MAX_KEY_LEN; i++)
+		if (ci->key[i])
+			return 1;
+	for (i = 0; i < sizeof(ci->reserved); i++)
+		if (ci->reserved[i])
+			return 1;
+	return 0;
+}
+
 static void op_setkey(void)
 {
 	struct secx_crypto_info ci;
@@ -1093,6 +1115,8 @@ static void op_setkey(void)
 	socklen_t len = sizeof(ci);
 	void *val = &ci;
 	struct dir *d;
+	char mdesc[128] = "";
+	unsigned int ci_suite, ci_key_len, ci_secret_len;
 
 	p = pick(&i, 0);
 	if (!p || (p->kind == K_INJECT && i == 0))
@@ -1104,54 +1128,66 @@ static void op_setkey(void)
 		ci.secret_len = 0;
 		memset(ci.secret, 0, sizeof(ci.secret));
 	}
+#define M(what) snprintf(mdesc + strlen(mdesc), sizeof(mdesc) - strlen(mdesc), " %s", what)
 	muts = pct(30) ? 0 : 1 + rn(3);
 	for (m = 0; m < muts; m++) {
 		const struct secx_suite_desc *s;
 
 		switch (rn(13)) {
-		case 0: ci.version ^= 1 + rn(0xffff); invalid = 1; break;
-		case 1: ci.suite = pct(50) ? 0 : SECX_SUITE_MAX + 1 + rn(100); invalid = 1; break;
-		case 2: ci.key_len ^= 1 + rn(200); invalid = 1; break;
+		case 0: ci.version ^= 1 + rn(0xffff); invalid = 1; M("version"); break;
+		case 1: ci.suite = pct(50) ? 0 : SECX_SUITE_MAX + 1 + rn(100); invalid = 1; M("suite"); break;
+		case 2: ci.key_len ^= 1 + rn(200); invalid = 1; M("key_len"); break;
 		case 3:
 			s = secx_suite_find(ci.suite);
 			ci.secret_len = s && pct(50) ? 0 : 1 + rn(SECX_MAX_SECRET_LEN + 20);
 			if (s && ci.secret_len != s->hash_len && ci.secret_len)
 				invalid = 1;
+			M("secret_len");
 			break;
-		case 4: ci.flags |= 1u << rn(32); invalid = 1; break;
-		case 5: ci.reserved0 = 1 + rn(1000); invalid = 1; break;
-		case 6: ci.iv[SECX_IV_LEN + rn(4)] = 1 + rn(255); invalid = 1; break;
+		case 4: ci.flags |= 1u << rn(32); invalid = 1; M("flags"); break;
+		case 5: ci.reserved0 = 1 + rn(1000); invalid = 1; M("reserved0"); break;
+		case 6: ci.iv[SECX_IV_LEN + rn(4)] = 1 + rn(255); invalid = 1; M("iv_tail"); break;
 		case 7:
 			if (ci.key_len < SECX_MAX_KEY_LEN) {
 				ci.key[ci.key_len + rn(SECX_MAX_KEY_LEN - ci.key_len)] = 0x5a;
 				invalid = 1;
+				M("key_tail");
 			}
 			break;
-		case 8: ci.reserved[rn(sizeof(ci.reserved))] = 1 + rn(255); invalid = 1; break;
-		case 9: ci.seq = pct(50) ? ~0ULL - rn(4) : rnd(); break;
+		case 8: ci.reserved[rn(sizeof(ci.reserved))] = 1 + rn(255); invalid = 1; M("reserved"); break;
+		case 9: ci.seq = pct(50) ? ~0ULL - rn(4) : rnd(); M("seq"); break;
 		case 10: {
 			static const socklen_t l[] = { 0, 1, 4, 231, 233, 240, 4096 };
 
 			len = l[rn(7)];
 			if (len != sizeof(ci))
 				invalid = 1;
+			M("optlen");
 			break;
 		}
-		case 11: val = pct(50) ? NULL : (void *)16; invalid = 1; break;
-		default: ci.key[rn(ci.key_len ? ci.key_len : 1)] ^= 1; break;
+		case 11: val = pct(50) ? NULL : (void *)16; invalid = 1; M("pointer"); break;
+		default: ci.key[rn(ci.key_len ? ci.key_len : 1)] ^= 1; M("key"); break;
 		}
 	}
+#undef M
 	op = name == SECX_TX ? (muts ? "setsockopt_tx_mut" : "setsockopt_tx")
 			     : (muts ? "setsockopt_rx_mut" : "setsockopt_rx");
 	wd_begin(op, 0);
 	err = setsockopt(e->fd, SOL_SECX, name, len == 4096 ? buf() : val, len) ? errno : 0;
 	wd_end();
 	note(op, T_SETKEY, e->secx, err);
+	/* the last mutation may have undone an earlier one: judge the result */
+	invalid = ci_invalid(&ci, len, val);
+	ci_suite = ci.suite;
+	ci_key_len = ci.key_len;
+	ci_secret_len = ci.secret_len;
 	memset(&ci, 0, sizeof(ci));
 	if (err)
 		return;
 	if (invalid)
-		fail("%s: kernel accepted a secx_crypto_info api.rst calls invalid", op);
+		fail("%s: kernel accepted a secx_crypto_info api.rst calls invalid (mutated:%s; "
+		     "suite %u key_len %u secret_len %u optlen %u)", op, mdesc, ci_suite, ci_key_len,
+		     ci_secret_len, len);
 	if (!e->secx)
 		fail("%s succeeded on a socket without the ULP", op);
 	if (name == SECX_TX) {
