@@ -1610,7 +1610,21 @@ static void teardown(void)
 	close(W.pipe[1]);
 }
 
-static long long base_sockets;
+static long long base_sockets, base_refcnt;
+
+/* secx.ko's module refcount: each socket with secx holds one. -1: unknown */
+static long long module_refcnt(void)
+{
+	long long v = -1;
+	FILE *f = fopen("/sys/module/secx/refcnt", "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
 
 static void run_iteration(unsigned long long seed)
 {
@@ -1632,6 +1646,31 @@ static void run_iteration(unsigned long long seed)
 		if (now_ns() - t0 > (int64_t)cfg.settle_ms * 1000000)
 			fail("/proc/net/secx_stat CurrSockets stays %lld (was %lld) %d ms after "
 			     "the world was torn down", cs, base_sockets, cfg.settle_ms);
+		usleep(20000);
+	}
+	/*
+	 * CurrSockets drops when secx lets go of a socket; the module
+	 * reference goes only when the socket is freed.  One kept means a
+	 * socket that is never freed.
+	 */
+	while (base_refcnt >= 0 && (cs = module_refcnt()) > base_refcnt) {
+		if (now_ns() - t0 > (int64_t)cfg.settle_ms * 1000000) {
+			static const char *const tabs[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+			char line[256];
+			int k;
+
+			/* which sockets are left, and in which TCP state */
+			for (k = 0; k < 2; k++) {
+				FILE *f = fopen(tabs[k], "r");
+
+				while (f && fgets(line, sizeof(line), f))
+					printf("# %s: %s", tabs[k] + 10, line);
+				if (f)
+					fclose(f);
+			}
+			fail("secx.ko refcount stays %lld (was %lld) %d ms after the world was "
+			     "torn down: a socket is never freed", cs, base_refcnt, cfg.settle_ms);
+		}
 		usleep(20000);
 	}
 	alarm(0);
@@ -1737,6 +1776,7 @@ static int fuzz_main(void)
 		printf("# SKIP: /proc/net/secx_stat not readable: secx.ko is not loaded\n");
 		return 4;
 	}
+	base_refcnt = module_refcnt();
 	if (pthread_create(&wd, NULL, watchdog, NULL))
 		return 1;
 	for (it = 0; limit ? now_ns() - t0 < limit : it < cfg.iterations; it++) {
