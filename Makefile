@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # secx top level.
 #   make                 secx.ko for every installed guest kernel (or KDIR=...),
-#                        the userspace tools and the selftests
+#                        the userspace tools and the selftests; the debug
+#                        kernel is included once scripts/debug-kernel.sh built it
 #   make check           everything: lint, host unit tests, VM selftests on
 #                        both kernels (scripts/test-all.sh)
 #   make lint            checkpatch --strict, sparse and W=1 on kmod/
@@ -9,7 +10,7 @@
 #   make vm-shell K=6.12 an interactive guest with everything loaded
 #   make bench           the benchmark's guest program and QEMU plugin
 #                        (run it with scripts/bench/run.sh)
-KERNELS = $(shell scripts/kernels.sh 2>/dev/null)
+KERNELS = $(shell scripts/kernels.sh --with-debug 2>/dev/null)
 
 .PHONY: all kmod userspace selftests bench check lint demo vm-shell clean
 
@@ -21,7 +22,10 @@ kmod:
 else
 kmod:
 	@test -n "$(KERNELS)" || { echo "no guest kernels: run scripts/setup.sh" >&2; exit 1; }
-	@for k in $(KERNELS); do $(MAKE) -C kmod KDIR=/lib/modules/$$k/build || exit 1; done
+	@for k in $(KERNELS); do \
+		kdir=$$(scripts/kernels.sh --kdir $$k) || exit 1; \
+		$(MAKE) -C kmod KDIR=$$kdir || exit 1; \
+	done
 endif
 
 userspace:
