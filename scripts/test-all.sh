@@ -45,7 +45,7 @@ scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 case " $series " in
 *" debug "*)
-	step "debug kernel (scripts/debug-kernel.sh: cached, or built once: ~25 CPU-minutes)"
+	step "debug kernel (scripts/debug-kernel.sh: cached, or built once)"
 	mkdir -p build
 	start=$(date +%s)
 	if scripts/debug-kernel.sh >build/debug-kernel.out 2>&1; then
