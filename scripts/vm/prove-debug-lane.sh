@@ -25,7 +25,7 @@ expect() {
 	lockinv)      echo 'WARNING: possible circular locking dependency detected' ;;
 	atomic_sleep) echo 'BUG: sleeping function called from invalid context at' ;;
 	oob)          echo 'UBSAN: array-index-out-of-bounds in .*proof_oob\.c' ;;
-	leak)         echo 'unreferenced object 0x[0-9a-f]+ \(size 2[0-9][0-9]\)' ;;
+	leak)         echo 'unreferenced object 0x[0-9a-f]+ \(size [0-9]+\)' ;;
 	hung)         echo 'INFO: task insmod:[0-9]+ blocked for more than 20 seconds' ;;
 	*)            return 1 ;;
 	esac
