@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # secx top level.
 #   make                 secx.ko for every installed guest kernel (or KDIR=...),
-#                        the userspace tools and the selftests
+#                        the userspace tools and the selftests; the debug
+#                        kernel is included once scripts/debug-kernel.sh built it
 #   make check           everything: lint, host unit tests, VM selftests on
 #                        both kernels (scripts/test-all.sh)
 #   make lint            checkpatch --strict, sparse and W=1 on kmod/
@@ -9,9 +10,12 @@
 #   make vm-shell K=6.12 an interactive guest with everything loaded
 #   make bench           the benchmark's guest program and QEMU plugin
 #                        (run it with scripts/bench/run.sh)
-KERNELS = $(shell scripts/kernels.sh 2>/dev/null)
+#   make check-debug     the whole VM suite on the debug kernel (make check
+#                        runs a subset there: scripts/guest/secx-selftests-debug)
+#   make fuzz-kernel DURATION=S KERNEL=K   secx-fuzz in a guest for S seconds
+KERNELS = $(shell scripts/kernels.sh --with-debug 2>/dev/null)
 
-.PHONY: all kmod userspace selftests bench check lint demo vm-shell clean
+.PHONY: all kmod userspace selftests bench check check-debug fuzz-kernel lint demo vm-shell clean
 
 all: kmod userspace selftests
 
@@ -21,7 +25,10 @@ kmod:
 else
 kmod:
 	@test -n "$(KERNELS)" || { echo "no guest kernels: run scripts/setup.sh" >&2; exit 1; }
-	@for k in $(KERNELS); do $(MAKE) -C kmod KDIR=/lib/modules/$$k/build || exit 1; done
+	@for k in $(KERNELS); do \
+		kdir=$$(scripts/kernels.sh --kdir $$k) || exit 1; \
+		$(MAKE) -C kmod KDIR=$$kdir || exit 1; \
+	done
 endif
 
 userspace:
@@ -32,6 +39,14 @@ selftests:
 
 bench:
 	$(MAKE) -C scripts/bench
+
+check-debug: all
+	scripts/debug-kernel.sh
+	$(MAKE) kmod
+	scripts/vm/run.sh -k debug -t 7200 -m 2048 -- secx-selftests-all
+
+fuzz-kernel: all
+	$(MAKE) -C selftests fuzz-kernel
 
 check:
 	scripts/test-all.sh

@@ -18,6 +18,7 @@ pkgs=(
 	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
 	libnl-3-dev libnl-genl-3-dev libssl-dev openssl
 	sparse
+	bc flex bison libelf-dev	# scripts/debug-kernel.sh builds the debug guest kernel
 	gnuplot-nox curl	# scripts/bench: plots; qemu-plugin.h from the qemu source package
 )
 

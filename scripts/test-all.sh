@@ -4,7 +4,10 @@
 #   2. lint gates on kmod/ (checkpatch --strict, W=1, sparse; scripts/lint.sh)
 #   3. host unit tests (make -C userspace check)
 #   4. the selftests and end-to-end scripts inside a VM on every guest kernel
-#      (6.1 with ->sendpage, 6.12 without)
+#      (6.1 with ->sendpage, 6.12 without, and the debug kernel: 6.12 with
+#      KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors, built
+#      by scripts/debug-kernel.sh before the build step, cached after the
+#      first run on a machine)
 #   5. the benchmark still runs end to end (scripts/bench/run.sh --quick:
 #      tiny files, every case's bytes checked; counted as one test)
 # Each VM run also fails on any kernel BUG/WARNING/Oops/leak/unexpected taint
@@ -12,14 +15,17 @@
 #
 #   6. the install test: Debian packages, DKMS, the installed tools in the VM
 #      (scripts/install-test.sh)
+# On the debug kernel the lane is secx-selftests-debug: the C selftests that
+# drive locking and memory hardest, then secx-fuzz for a fixed budget (the
+# whole suite there takes longer than CI has; `make check-debug` runs it).
 #
-#   scripts/test-all.sh [--kernels "6.1 6.12"] [--no-lint] [--no-host] [--no-bench]
+#   scripts/test-all.sh [--kernels "6.1 6.12 debug"] [--no-lint] [--no-host] [--no-bench]
 #                       [--no-install]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-series="6.1 6.12" lint=1 host=1 bench=1 install=1
+series="6.1 6.12 debug" lint=1 host=1 bench=1 install=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) series=$2; shift 2 ;;
@@ -45,6 +51,23 @@ step() { echo; echo "=== $*"; }
 
 step "setup"
 scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+case " $series " in
+*" debug "*)
+	step "debug kernel (scripts/debug-kernel.sh: cached, or built once)"
+	mkdir -p build
+	start=$(date +%s)
+	if scripts/debug-kernel.sh >build/debug-kernel.out 2>&1; then
+		echo "ok - debug kernel $(scripts/kernels.sh debug) ready, every option of" \
+		     "scripts/debug-kernel/secx-debug.config set ($(( $(date +%s) - start ))s)"
+		pass=$((pass + 1))
+	else
+		tail -n 30 build/debug-kernel.out
+		echo "not ok - debug kernel build failed; see build/debug-kernel.out"
+		fail=$((fail + 1))
+		series=$(echo " $series " | sed 's/ debug / /')
+	fi ;;
+esac
 
 step "build"
 if ! make -s all; then
@@ -80,9 +103,16 @@ for k in $series; do
 	step "VM selftests on $k"
 	log=$top/build/vm/selftests-$k.out
 	mkdir -p "$top/build/vm"
+	t=1500 cmd=secx-selftests-all
+	# KASAN+lockdep under TCG is several times slower: the debug lane
+	if [ "$k" = debug ]; then
+		t=2400 cmd="secx-selftests-debug ${SECX_FUZZ_DURATION:-180}"
+	fi
+	start=$(date +%s)
 	SECX_VM_LOG=$top/build/vm/selftests-$k.log \
-		scripts/vm/run.sh -k "$k" -t 1500 -m 2048 -- secx-selftests-all >"$log" 2>&1
+		scripts/vm/run.sh -k "$k" -t "$t" -m 2048 -- $cmd >"$log" 2>&1
 	rc=$?
+	echo "# VM run on $k: $(( $(date +%s) - start ))s"
 	grep -E '^(not ok|# ----|#.*FAIL|vm:)|SELFTESTS:|E2E:' "$log" | tail -n 80
 	last=$(grep -E '^SELFTESTS: ' "$log" | tail -n 1)
 	if [ -z "$last" ]; then
@@ -102,7 +132,7 @@ done
 if [ "$install" = 1 ]; then
 	# Documentation/libsecx.rst, README "Install on real machines"
 	step "install test (make deb, lintian, dpkg --root, DKMS, installed tools in the VM)"
-	out=$(scripts/install-test.sh --kernels "$series" 2>&1)
+	out=$(scripts/install-test.sh --kernels "$(echo " $series " | sed 's/ debug / /')" 2>&1)
 	echo "$out" | grep -v '^ok ' | tail -n 40
 	last=$(grep -E '^install-test: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
 	if [ -z "$last" ]; then

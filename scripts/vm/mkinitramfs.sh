@@ -51,13 +51,14 @@ if [ -x /usr/bin/openssl ]; then
 fi
 
 # Kernel modules: everything under crypto/ (the AEAD templates and their
-# SIMD drivers are loaded on demand), plus the networking pieces.
-moddir=/lib/modules/$kver
+# SIMD drivers are loaded on demand), plus the networking pieces.  The debug
+# kernel (scripts/debug-kernel.sh) has all of them built in: nothing to copy.
+moddir=$("$(dirname "$0")/../kernels.sh" --moddir "$kver")
 gmod=$root/lib/modules/$kver
 mkdir -p "$gmod/extra"
-(cd "$moddir" && find kernel/crypto kernel/arch/x86/crypto kernel/lib/crypto \
+{ (cd "$moddir" && find kernel/crypto kernel/arch/x86/crypto kernel/lib/crypto \
 	kernel/net/tls kernel/drivers/net/veth.ko* kernel/net/sched/sch_netem.ko* \
-	-name '*.ko*' 2>/dev/null) | while read -r m; do
+	-name '*.ko*' 2>/dev/null) || true; } | while read -r m; do
 	mkdir -p "$gmod/$(dirname "$m")"
 	case "$m" in
 	*.ko.xz) xz -dc "$moddir/$m" >"$gmod/${m%.xz}" ;;

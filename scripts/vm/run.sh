@@ -2,9 +2,13 @@
 # Boot a Debian kernel under QEMU/TCG with secx.ko, the selftests and the
 # userspace tools, run one command, and return its exit status.
 #
-#   scripts/vm/run.sh [-k 6.1|6.12] [-t TIMEOUT] [-m MEM] [-s SMP] [-f SRC:DEST]...
+#   scripts/vm/run.sh [-k 6.1|6.12|debug] [-t TIMEOUT] [-m MEM] [-s SMP] [-f SRC:DEST]...
 #                     [--plugin SO LOGFILE] [--ko SECX_KO] -- CMD...
-#   scripts/vm/run.sh [-k 6.1|6.12] --shell
+#   scripts/vm/run.sh [-k 6.1|6.12|debug] --shell
+#
+# -k debug boots the KASAN/lockdep/UBSAN/kmemleak kernel of
+# scripts/debug-kernel.sh (build it first; then `make` builds secx.ko for it);
+# there the default memory is 2048 MB and the default timeout three times longer.
 #
 # The run FAILS (exit 1) when the command fails, the guest does not finish
 # within TIMEOUT seconds, secx.ko cannot be unloaded afterwards, or the guest
@@ -17,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-series=6.1 timeout=600 mem=1024 smp=2 shell=0 accel=${SECX_ACCEL:-tcg,thread=multi}
+series=6.1 timeout= mem= smp=2 shell=0 accel=${SECX_ACCEL:-tcg,thread=multi}
 extra_files=() plugin=() ko=
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,6 +44,14 @@ if [ "$shell" = 0 ] && [ $# -eq 0 ]; then
 fi
 
 kver=$("$top/scripts/kernels.sh" "$series")
+image=$("$top/scripts/kernels.sh" --image "$kver")
+if [ "$series" = debug ]; then
+	# KASAN shadow (1/8 of RAM), lockdep and kmemleak need room; TCG runs an
+	# instrumented kernel several times slower.
+	timeout=${timeout:-1800} mem=${mem:-2048}
+else
+	timeout=${timeout:-600} mem=${mem:-1024}
+fi
 ko=${ko:-$top/kmod/build/$kver/secx.ko}
 [ -f "$ko" ] || { echo "run.sh: $ko missing: run 'make' first" >&2; exit 2; }
 
@@ -72,11 +84,14 @@ fi
 	"${files[@]}" "${extra_files[@]}"
 
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -m "$mem" -smp "$smp"
-      -no-reboot -nic none -kernel "/boot/vmlinuz-$kver" -initrd "$run/initrd.gz"
+      -no-reboot -nic none -kernel "$image" -initrd "$run/initrd.gz"
       "${plugin[@]}")
 # slub_debug on the TCP caches: red zones and poisoning catch misuse of
 # socket memory, user tracking lets init.sh count leaked sockets exactly.
 append="console=ttyS0 quiet loglevel=4 panic=-1 rdinit=/init slub_debug=FZPU,TCP,TCPv6"
+# The debug kernel reports and goes on (check-log.sh fails the run); every
+# KASAN report is printed, not only the first.
+[ "$series" = debug ] && append="$append kasan_multi_shot"
 
 if [ "$shell" = 1 ]; then
 	exec "${qemu[@]}" -nographic -append "$append"
