@@ -173,8 +173,11 @@ static void secx_ctx_free(struct sock *sk, struct secx_ctx *ctx)
  * Memory per connection is a performance figure (Documentation/benchmarks.rst):
  * an idle context must stay in the 1 KiB slab.  What only a busy socket
  * needs is allocated on demand (tx.c's scratch, rx.c's record buffer).
+ * (Lockdep puts a lock map in every work item and timer: debug kernels only.)
  */
+#ifndef CONFIG_LOCKDEP
 static_assert(sizeof(struct secx_ctx) <= 1024);
+#endif
 
 static int secx_ulp_init(struct sock *sk)
 {
