@@ -194,7 +194,8 @@ static int secx_ulp_init(struct sock *sk)
 	 * psock, ...) would make us copy that layer's hooks into the tables
 	 * every secx socket of this family shares: refuse it.
 	 */
-	if (READ_ONCE(sk->sk_prot)->close != tcp_close || rcu_access_pointer(sk->sk_user_data))
+	if (READ_ONCE(sk->sk_prot)->close != tcp_close ||
+	    rcu_access_pointer(__sk_user_data(sk)))
 		return -EBUSY;
 
 	secx_build_proto(sk);

@@ -23,8 +23,9 @@
  *                                   SIG_IGN from its harness.
  *
  * Handshake framing (Documentation/handshake.rst, "Framing"): u8 type,
- * be16 length, body; the client's last message is Finished (5), after
- * which the first record begins ("Where records begin").  Record framing
+ * be16 length, body; the client's last message is the Encrypted (8) one
+ * carrying its Finished, after which the first record begins ("Where
+ * records begin").  Record framing
  * (protocol.rst): 4-byte header, body length in bytes 2..3.
  */
 #include <pthread.h>
@@ -35,6 +36,7 @@
 
 #define HS_FINISHED	5
 #define HS_ALERT	7
+#define HS_ENCRYPTED	8
 
 static int tcp_connect(const char *src, const char *host, const char *port)
 {
@@ -63,6 +65,7 @@ static int tcp_connect(const char *src, const char *host, const char *port)
  */
 struct framer {
 	int records;		/* 0: still in the handshake */
+	int encrypted;		/* an Encrypted handshake message went by */
 	int plain;		/* an Alert was seen: pass everything through */
 	int drop, seen;
 };
@@ -77,6 +80,16 @@ static ssize_t frame(struct framer *f, int out, const uint8_t *buf, size_t len)
 		} else if (!f->records) {
 			if (len - off < 3)
 				break;
+			/*
+			 * Handshake v2: the client's messages after its hello
+			 * are Encrypted (8), the last one carrying its Finished;
+			 * a record starts with the wire version 0x01, which no
+			 * later handshake message starts with.
+			 */
+			if (f->encrypted && buf[off] == SECX_WIRE_VERSION) {
+				f->records = 1;
+				continue;
+			}
 			unit = 3 + ((size_t)buf[off + 1] << 8 | buf[off + 2]);
 		} else {
 			if (len - off < SECX_HDR_LEN)
@@ -92,7 +105,9 @@ static ssize_t frame(struct framer *f, int out, const uint8_t *buf, size_t len)
 			return -1;
 		}
 		if (!f->records && !f->plain) {
-			if (buf[off] == HS_FINISHED)
+			if (buf[off] == HS_ENCRYPTED)
+				f->encrypted = 1;
+			else if (buf[off] == HS_FINISHED)
 				f->records = 1;
 			else if (buf[off] == HS_ALERT)
 				f->plain = 1;
