@@ -20,6 +20,8 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
+#include <sys/utsname.h>
+
 #include "lib.h"
 #include "kselftest_harness.h"
 
@@ -472,6 +474,14 @@ TEST(crypto_info_is_232_bytes)
 	close(fd2);
 }
 
+/* A kernel built by scripts/debug-kernel.sh (KASAN, lockdep, ...)? */
+static int debug_kernel(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && strstr(u.release, "-secx-debug");
+}
+
 static long slab_kb(void)
 {
 	char line[128];
@@ -524,8 +534,12 @@ TEST(idle_rx_memory)
 	per_pair = (both - base) * 1024.0 / NPAIRS;
 	TH_LOG("slab per RX-keyed socket %.0f B; per pair, keys both ways %.0f B",
 	       per_rx, per_pair);
-	/* a 32 KiB record buffer per idle socket fails this */
-	EXPECT_GE(8 * 1024.0, per_rx);
+	/*
+	 * A 32 KiB record buffer per idle socket fails this.  Debug kernels
+	 * (lockdep maps in every work item, KASAN redzones) inflate every
+	 * object: the bound there only catches the buffer.
+	 */
+	EXPECT_GE((debug_kernel() ? 16 : 8) * 1024.0, per_rx);
 	for (i = 0; i < NPAIRS; i++) {
 		close(c[i]);
 		close(s[i]);
