@@ -760,6 +760,39 @@ TEST_F(nl, rekey_events)
 	close(ev_fd);
 }
 
+/*
+ * A peer decides how often key updates happen: with a record budget of 2
+ * the sender updates before every record.  Each socket emits at most its
+ * event budget (a burst of 32, then 16/s); the rest is dropped and counted.
+ */
+TEST_F(nl, event_flood_is_limited)
+{
+	struct secx_rekey_limits l = { .version = SECX_ABI_VERSION, .records = 2 };
+	long long dropped = secx_stat("EventsDropped");
+	int ev_fd = event_socket(), c, s, i, tx_events = 0;
+	struct event ev;
+	uint64_t cc;
+
+	ASSERT_LE(0, dropped);
+	ASSERT_LE(0, ev_fd);
+	ASSERT_EQ(0, keyed_pair(&c, &s, NULL));
+	ASSERT_EQ(0, setsockopt(c, SOL_SECX, SECX_REKEY_LIMITS, &l, sizeof(l)));
+	cc = cookie_of(c);
+	for (i = 0; i < 150; i++)
+		ASSERT_EQ(0, echo(c, s, "k"));
+	while (!next_event(ev_fd, &ev, 500))
+		if (ev.cookie == cc && ev.dir == SECX_DIR_TX)
+			tx_events++;
+	TH_LOG("150 key updates: %d TX events, %lld dropped", tx_events,
+	       secx_stat("EventsDropped") - dropped);
+	EXPECT_LE(32, tx_events);
+	EXPECT_GT(150, tx_events);
+	EXPECT_LT(dropped, secx_stat("EventsDropped"));
+	close(c);
+	close(s);
+	close(ev_fd);
+}
+
 TEST_F(nl, error_events)
 {
 	static const uint8_t not_secx[36] = { 0x7f, 0, 0, 32 };
