@@ -227,11 +227,14 @@ $IP -n ia link set lo up && $IP -n ib link set lo up &&
 $IP -n ia link set iva up && $IP -n ib link set ivb up || nok "netns setup"
 echo "alice $(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')" >psk && chmod 600 psk
 head -c 3000000 /dev/urandom >blob
-$IP netns exec ib /usr/bin/secx-recv --dir dst --bind 10.98.0.2 --psk psk 7400 2>recv.err &
+$IP netns exec ib /usr/bin/secx-recv --once --dir dst --bind 10.98.0.2 --psk psk 7400 2>recv.err &
 rp=$!
 i=0; while [ $i -lt 100 ] && ! grep -q 'listening on' recv.err; do sleep 0.1; i=$((i + 1)); done
 $IP netns exec ia timeout 120 /usr/bin/secx-send --quiet --psk psk blob 10.98.0.2 7400 2>send.err
 src=$?
+# secx-recv --once exits after the one transfer; never wait for it forever
+i=0; while kill -0 $rp 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+kill $rp 2>/dev/null
 wait $rp; rrc=$?
 if [ $src = 0 ] && [ $rrc = 0 ] && cmp -s blob dst/blob; then
 	ok "installed secx-send -> secx-recv between namespaces: 3 MB intact"
