@@ -99,6 +99,14 @@ if [ "$host" = 1 ]; then
 	fi
 fi
 
+if [ "$host" = 1 ]; then
+	step "systemd units (systemd/check.sh: systemd-analyze verify)"
+	out=$(systemd/check.sh 2>&1)
+	echo "$out"
+	tally "$(grep -c '^ok ' <<<"$out") passed, $(grep -c '^not ok ' <<<"$out") failed"
+	grep -q '^ok ' <<<"$out" || { echo "not ok - systemd/check.sh verified nothing"; fail=$((fail + 1)); }
+fi
+
 for k in $series; do
 	step "VM selftests on $k"
 	log=$top/build/vm/selftests-$k.out
