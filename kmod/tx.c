@@ -832,7 +832,7 @@ bool secx_tx_shutdown(struct sock *sk, int how)
 	 */
 	if (!now) {
 		sk->sk_state_change(sk);
-		mod_delayed_work(system_wq, &tx->work, 0);
+		secx_tx_kick(ctx);
 	}
 	return now;
 }
@@ -990,7 +990,7 @@ void secx_tx_write_space(struct sock *sk)
 	}
 	if (READ_ONCE(ctx->tx.out.len) || READ_ONCE(ctx->tx.shut_pending) ||
 	    READ_ONCE(ctx->tx.flush_pending) || READ_ONCE(ctx->tx.update_pending))
-		mod_delayed_work(system_wq, &ctx->tx.work, 0);
+		secx_tx_kick(ctx);
 	ctx->saved_write_space(sk);
 }
 
