@@ -33,6 +33,25 @@
 #define TCP_ULP 31
 #endif
 
+/*
+ * Bulk volume divisor: SECX_BIG_DIV=N (1..64) divides the size of the bulk
+ * transfers (data's 64 MiB, rekey's 1 GiB).  The debug-kernel lane sets it:
+ * KASAN and lockdep under TCG run several times slower, and what that lane
+ * looks for (a use after free, a lock inversion, a leak) shows up in the
+ * same code paths at an eighth of the volume.  A bad value is ignored (1).
+ */
+static inline size_t big_div(void)
+{
+	const char *v = getenv("SECX_BIG_DIV");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 1;
+	n = strtol(v, &end, 10);
+	return (*end || n < 1 || n > 64) ? 1 : (size_t)n;
+}
+
 /* Connected loopback TCP pair of @family; returns 0 or -errno. */
 static inline int tcp_pair(int family, int *cfd, int *sfd)
 {
