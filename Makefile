@@ -10,8 +10,8 @@
 #   make vm-shell K=6.12 an interactive guest with everything loaded
 #   make bench           the benchmark's guest program and QEMU plugin
 #                        (run it with scripts/bench/run.sh)
-#   make check-debug     the whole VM suite on the debug kernel (make check
-#                        runs a subset there: scripts/guest/secx-selftests-debug)
+#   make check-debug     the debug-kernel lane of make check alone: the whole
+#                        VM suite and 180 s of fuzzing on the debug kernel
 #   make fuzz-kernel DURATION=S KERNEL=K   secx-fuzz in a guest for S seconds
 KERNELS = $(shell scripts/kernels.sh --with-debug 2>/dev/null)
 
@@ -43,7 +43,7 @@ bench:
 check-debug: all
 	scripts/debug-kernel.sh
 	$(MAKE) kmod
-	scripts/vm/run.sh -k debug -t 7200 -m 2048 -- secx-selftests-all
+	scripts/vm/run.sh -k debug -t 5400 -m 2048 -- secx-selftests-debug 180
 
 fuzz-kernel: all
 	$(MAKE) -C selftests fuzz-kernel
