@@ -351,9 +351,10 @@ int secx_conf_argv(enum secx_conf_tool tool, int skip, int *argc, char ***argv)
 			if (parse_file(only, tool, 1, e))
 				goto out;
 		} else {
+			/* no home directory (a service's user): no user file */
 			if (parse_file(system_path(), tool, 0, e) ||
-			    in_dir(user_path, sizeof(user_path), "config") ||
-			    parse_file(user_path, tool, 0, e))
+			    (!in_dir(user_path, sizeof(user_path), "config") &&
+			     parse_file(user_path, tool, 0, e)))
 				goto out;
 		}
 	}
