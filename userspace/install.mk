@@ -83,7 +83,7 @@ install: $(TOOLS) shlib
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/secx/linux \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
-	$(INSTALL) -m 0755 $(B)/secx-send $(B)/secx-recv $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(B)/secx-send $(B)/secx-recv $(B)/secx-verify $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0755 $(B)/secx-handshake $(B)/secxctl $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
@@ -96,6 +96,7 @@ install: $(TOOLS) shlib
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/secx-send $(DESTDIR)$(BINDIR)/secx-recv \
+	      $(DESTDIR)$(BINDIR)/secx-verify \
 	      $(DESTDIR)$(SBINDIR)/secx-handshake $(DESTDIR)$(SBINDIR)/secxctl \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8))) \

@@ -218,7 +218,7 @@ comp() {	# TOOLFILE WORDS... -> COMPREPLY, one per line
 		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 		printf "%s\n" "${COMPREPLY[@]}"' bash "$COMP/$f" "$@" 2>&1
 }
-for t in secx-send secx-recv secx-handshake secxctl; do
+for t in secx-send secx-recv secx-handshake secxctl secx-verify; do
 	check "completion file for $t exists and parses" \
 		bash --norc --noprofile -n "$COMP/$t"
 done
@@ -241,5 +241,11 @@ check "secxctl defaults set re<TAB> ($(echo $out))" eval '[ "$(echo $out)" = "re
 mkdir -p "$W/cdir" && touch "$W/cdir/alpha.key" "$W/cdir/beta"
 out=$(cd "$W/cdir" && comp secx-send secx-send --key al)
 check "secx-send --key al<TAB>: file names ($out)" eval '[ "$out" = alpha.key ]'
+out=$(comp secx-verify secx-verify --kn)
+check "secx-verify --kn<TAB>" eval '[ "$out" = --known-peers ]'
+for t in secx-send secx-recv secx-verify; do
+	run "$T/$t" --help
+	check "$t --help: exit 0" eval '[ $rc = 0 ]'
+done
 
 echo "1..$n"

@@ -169,4 +169,19 @@ void xf_rekey_count(int sock, const struct secx_cfg *cfg, struct xf_report *r);
 "  --config FILE           read only FILE (default: /etc/secx/config, then\n" \
 "                          ~/.config/secx/config); --no-config: no file\n"
 
+/* ---- sign.c: signed files (issue 12 item 5); the protocol hooks call these ---- */
+/* Sender: once after the handshake (Ed25519 identity needed); 0 or -1 (printed). */
+int xf_sign_begin(const struct secx_cfg *cfg, const struct secx_session *sess);
+/* Sender: the blob for one file (@*len: capacity in, length out, <= 1024). */
+int xf_sign_make(const char *path, uint64_t size, const uint8_t sha256[32],
+		 const struct timespec *mtime, uint8_t *blob, size_t *len);
+/* Receiver: once after the handshake (needs Ed25519: the signer is the peer). */
+int xf_sign_expect(const struct secx_cfg *cfg, const struct secx_session *sess);
+/* Receiver: @blob is a valid signature by the sender about exactly this file. */
+int xf_sign_accept(const char *path, uint64_t size, const uint8_t sha256[32],
+		   const uint8_t *blob, size_t len);
+/* Receiver, at the file header: NAME.secxsig can be stored (@why: refusal). */
+int xf_sign_name_ok(int dirfd, const char *name, int force, char *why, size_t why_len);
+void xf_sign_end(void);
+
 #endif
