@@ -80,9 +80,12 @@ mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 # --force-depends: the empty root has no libc6/libssl3 to satisfy Depends.
 dpkgr() { dpkg --root="$root" --force-depends --force-not-root --log=/dev/null "$@"; }
 lib=usr/lib/$multiarch
-expect=(usr/bin/secx-send usr/bin/secx-recv usr/sbin/secx-handshake usr/sbin/secxctl
+expect=(usr/bin/secx-send usr/bin/secx-recv usr/bin/secx-verify usr/sbin/secx-handshake usr/sbin/secxctl
+	usr/share/man/man1/secx-verify.1.gz usr/share/bash-completion/completions/secx-verify
 	usr/share/man/man1/secx-send.1.gz usr/share/man/man1/secx-recv.1.gz
 	usr/share/man/man8/secx-handshake.8.gz usr/share/man/man8/secxctl.8.gz
+	usr/share/bash-completion/completions/secx-send usr/share/bash-completion/completions/secx-recv
+	usr/share/bash-completion/completions/secx-handshake usr/share/bash-completion/completions/secxctl
 	"$lib/libsecx.so.1" "$lib/libsecx.so" "$lib/pkgconfig/libsecx.pc"
 	usr/include/secx/secx.h usr/include/secx/linux/secx.h
 	usr/share/doc/secx-tools/copyright usr/share/doc/libsecx1/copyright)

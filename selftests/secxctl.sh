@@ -44,7 +44,8 @@ run secxctl --help
 { [ "$rc" = 0 ] && grep -q caps out && grep -q stats out && grep -q defaults out &&
 	grep -q monitor out; }; result "help lists every command"
 run secxctl
-{ [ "$rc" = 2 ] && grep -q Usage err; }; result "no command: usage, exit 2"
+{ [ "$rc" = 2 ] && grep -q 'missing COMMAND' err && [ "$(wc -l <err)" = 1 ]; }
+result "no command: one line naming COMMAND, exit 2"
 run secxctl frobnicate
 { [ "$rc" = 2 ] && grep -q "invalid command 'frobnicate'" err; }; result "unknown command: exit 2"
 

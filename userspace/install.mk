@@ -20,6 +20,8 @@ LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# bash-completion's directory for files loaded on demand, one per command
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 INSTALL      ?= install
 
 PB        := $(B)/pic
@@ -80,11 +82,12 @@ shlib-check: $(SHLIB) $(PB)/secx.api
 install: $(TOOLS) shlib
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/secx/linux \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 0755 $(B)/secx-send $(B)/secx-recv $(DESTDIR)$(BINDIR)/
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0755 $(B)/secx-send $(B)/secx-recv $(B)/secx-verify $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0755 $(B)/secx-handshake $(B)/secxctl $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(wildcard completion/secx*) $(DESTDIR)$(BASHCOMPDIR)/
 	$(INSTALL) -m 0644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libsecx.so.$(SECX_SOVER) $(DESTDIR)$(LIBDIR)/libsecx.so
 	$(INSTALL) -m 0644 lib/secx.h $(DESTDIR)$(INCLUDEDIR)/secx/secx.h
@@ -93,9 +96,11 @@ install: $(TOOLS) shlib
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/secx-send $(DESTDIR)$(BINDIR)/secx-recv \
+	      $(DESTDIR)$(BINDIR)/secx-verify \
 	      $(DESTDIR)$(SBINDIR)/secx-handshake $(DESTDIR)$(SBINDIR)/secxctl \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8))) \
+	      $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(wildcard completion/secx*))) \
 	      $(DESTDIR)$(LIBDIR)/libsecx.so.$(SECX_SOVER) $(DESTDIR)$(LIBDIR)/libsecx.so \
 	      $(DESTDIR)$(PKGCONFIGDIR)/libsecx.pc \
 	      $(DESTDIR)$(INCLUDEDIR)/secx/secx.h $(DESTDIR)$(INCLUDEDIR)/secx/linux/secx.h

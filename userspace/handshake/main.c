@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "conf.h"
 
 #ifndef SECX_VERSION
 #define SECX_VERSION "0.1"
@@ -20,7 +21,7 @@ static const char usage_text[] =
 "  " PROG " connect HOST PORT [AUTH] -- CMD [ARGS...]\n"
 "  " PROG " listen [ADDR] PORT [AUTH] [--once] [--max-startups N] -- CMD [ARGS...]\n"
 "  " PROG " --fd N [--server] [AUTH]\n"
-"  " PROG " genkey FILE\n"
+"  " PROG " genkey [FILE]\n"
 "  " PROG " pubkey FILE\n"
 "  " PROG " genpsk IDENTITY FILE\n"
 "  " PROG " --version | --help\n"
@@ -29,9 +30,13 @@ static const char usage_text[] =
 "listen   accept connections; per connection: handshake as server, then CMD (forked);\n"
 "         at most N (default 10) handshakes at once, each within --timeout\n"
 "--fd N   secure the connected socket inherited as fd N (client, or --server), exit 0\n"
-"genkey   write a new Ed25519 private key to FILE (mode 0600), print its public key\n"
+"genkey   write a new Ed25519 private key to FILE (mode 0600), print its public key;\n"
+"         without FILE: the default identity ~/.config/secx/key (see --config)\n"
 "pubkey   print the public key of FILE (for a known-peers line: NAME PUBKEY)\n"
 "genpsk   write a new PSK line 'IDENTITY HEX' (32 random bytes) to FILE (mode 0600)\n"
+"\n"
+"Configuration: /etc/secx/config, then ~/.config/secx/config ($XDG_CONFIG_HOME), give\n"
+"defaults for connect, listen and --fd; --config FILE reads only FILE, --no-config none.\n"
 "\n";
 
 static const struct {
@@ -78,10 +83,8 @@ int main(int argc, char **argv)
 {
 	size_t k;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		usage_error("missing COMMAND (connect, listen, --fd, genkey, pubkey or genpsk)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;
@@ -90,6 +93,11 @@ int main(int argc, char **argv)
 		printf(PROG " %s (handshake protocol %d)\n", SECX_VERSION, SECX_HS_VERSION);
 		return 0;
 	}
+	/* the config file applies to the commands that authenticate */
+	if ((!strcmp(argv[1], "connect") || !strcmp(argv[1], "listen") ||
+	     !strcmp(argv[1], "--fd")) &&
+	    secx_conf_argv(SECX_CONF_HANDSHAKE, argv[1][0] == '-' ? 2 : 1, &argc, &argv))
+		usage_error("%s", secx_strerror());
 	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (!strcmp(argv[1], commands[k].name))
 			return commands[k].fn(argc - 1, argv + 1);

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "hs.h"
+#include "sign.h"
 #include "record.h"
 
 struct hs_state *hs_new(int fd, const struct secx_cfg *cfg, int server)
@@ -374,8 +375,15 @@ int hs_complete(struct hs_state *st, int fd)
 		st->sess.tx = tx;
 		st->sess.rx = rx;
 	}
-	if (cfg->session)
+	if (cfg->session) {
+		uint8_t id[32];
+
 		*cfg->session = st->sess;
+		if (hs_keys_transfer_id(&st->keys, id))
+			goto out;
+		hs_transfer_id_set(cfg->session, id);
+		OPENSSL_cleanse(id, sizeof(id));
+	}
 	ret = HS_NO_KERNEL(cfg) ? 0 : secx_install(fd, &tx, &rx);
 out:
 	OPENSSL_cleanse(&tx, sizeof(tx));

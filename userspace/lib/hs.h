@@ -199,6 +199,7 @@ struct hs_keys {
 	uint8_t ms[HS_MAX_HASH];	/* main secret */
 	uint8_t c_ap[HS_MAX_HASH];	/* client -> server traffic secret */
 	uint8_t s_ap[HS_MAX_HASH];	/* server -> client traffic secret */
+	uint8_t exp[HS_MAX_HASH];	/* exporter secret: the transfer id */
 };
 int hs_keys_handshake(struct hs_keys *k, const struct secx_suite_desc *suite,
 		      const uint8_t *psk, size_t psk_len, const uint8_t dh[SECX_X25519_LEN],
@@ -206,6 +207,8 @@ int hs_keys_handshake(struct hs_keys *k, const struct secx_suite_desc *suite,
 int hs_keys_mac(const struct hs_keys *k, const char *which, const uint8_t *th,
 		uint8_t *mac);
 int hs_keys_traffic(struct hs_keys *k, const uint8_t *th_cf);
+/* Expand-Label(exp, "transfer id", "", 32): lib/sign.h secx_transfer_id() */
+int hs_keys_transfer_id(const struct hs_keys *k, uint8_t id[32]);
 void hs_keys_wipe(struct hs_keys *k);
 
 /* kex.c: X25519 and suite choice */

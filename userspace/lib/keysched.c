@@ -11,6 +11,8 @@
  *   ms    = HKDF-Extract(salt = Expand-Label(hs, "derived", "", L), 0^L)
  *   c_ap  = Expand-Label(ms, "c ap", TH(..client Finished), L)   client -> server
  *   s_ap  = Expand-Label(ms, "s ap", TH(..client Finished), L)   server -> client
+ *   exp   = Expand-Label(ms, "exp",  TH(..client Finished), L)   exporter
+ *   transfer id = Expand-Label(exp, "transfer id", "", 32)
  *
  * MACs: HMAC-H(Expand-Label(base, label, "", L), TH) with
  *   server Finished: base s_hs, label "finished"
@@ -99,8 +101,17 @@ int hs_keys_mac(const struct hs_keys *k, const char *which, const uint8_t *th, u
 int hs_keys_traffic(struct hs_keys *k, const uint8_t *th_cf)
 {
 	if (label(k, k->ms, "c ap", th_cf, k->hlen, k->c_ap) ||
-	    label(k, k->ms, "s ap", th_cf, k->hlen, k->s_ap))
+	    label(k, k->ms, "s ap", th_cf, k->hlen, k->s_ap) ||
+	    label(k, k->ms, "exp", th_cf, k->hlen, k->exp))
 		return -1;
+	return 0;
+}
+
+int hs_keys_transfer_id(const struct hs_keys *k, uint8_t id[32])
+{
+	if (secx_hkdf_expand_label(k->suite->hash_alg, k->exp, k->hlen, "transfer id", NULL, 0,
+				   id, 32))
+		return secx_err_ossl("HKDF-Expand-Label");
 	return 0;
 }
 

@@ -98,10 +98,9 @@ int main(int argc, char **argv)
 		}
 	}
 	argc = n + 1;
-	if (argc < 2) {
-		usage(stderr);
-		return SECXCTL_USAGE;
-	}
+	if (argc < 2)
+		return secxctl_error(SECXCTL_USAGE, "missing COMMAND (caps, stats, defaults or "
+				     "monitor; see %s --help)", secxctl_prog);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

@@ -18,7 +18,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; 
 trap cleanup EXIT
 
 # ---- test hooks are not in what we ship ----
-shipped="$B/libsecx.a $B/secx-handshake $B/secx-send $B/secx-recv"
+shipped="$B/libsecx.a $B/secx-handshake $B/secx-send $B/secx-recv $B/secx-verify"
 hooks=$(nm -A $shipped 2>/dev/null | grep -E 'secx_test_rand|test_mode' )
 check "shipped library and tools have no secx_test_rand symbol${hooks:+: $hooks}" [ -z "$hooks" ]
 s=$(grep -l -a -E 'SECX_NO_KERNEL|TEST MODE' $shipped 2>/dev/null)

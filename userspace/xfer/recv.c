@@ -196,7 +196,8 @@ static int connection(int sock, const struct xf_opts *o, struct secx_cfg *cfg, i
 		else {
 			xf_nodelay(sock);
 			xf_deadlines(sock);
-			ret = session(sock, &st, o, &rep);
+			ret = xf_rekey_apply(sock, cfg) ? -1 : session(sock, &st, o, &rep);
+			xf_rekey_count(sock, cfg, &rep);
 		}
 	}
 	close(sock);
@@ -230,7 +231,8 @@ static void usage(FILE *f)
 "                          progress for this long (default %g; keepalive too)\n"
 "  --max-handshakes N      unauthenticated connections at once (default %d)\n"
 "  --max-per-source N      of them from one address (default %d)\n"
-"  --timeout SECONDS       pre-authentication deadline (default %g)\n\n%s",
+"  --timeout SECONDS       pre-authentication deadline (default %g)\n"
+XF_REKEY_USAGE "\n%s",
 		XF_IDLE_DEFAULT, XF_MAX_HS_DEFAULT, XF_MAX_SRC_DEFAULT,
 		XF_PREAUTH_DEFAULT_MS / 1000.0, secx_cli_auth_usage);
 }
@@ -256,6 +258,10 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 		r = secx_cli_auth_opt(cfg, argc, argv, &i);
 		if (r < 0)
 			return xf_fail("%s", secx_strerror());
+		if (!r)
+			r = xf_rekey_opt(argc, argv, &i);
+		if (r < 0)
+			return -1;
 		if (r)
 			continue;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -323,6 +329,10 @@ int main(int argc, char **argv)
 	/* a file size limit is EFBIG from preallocation, not a kill */
 	signal(SIGXFSZ, SIG_IGN);
 	o.activated_fd = xf_activated_fd();
+	if (secx_conf_argv(SECX_CONF_RECV, 0, &argc, &argv)) {
+		fprintf(stderr, "%s: %s\n", xf_prog, secx_strerror());
+		return 2;
+	}
 	r = parse(argc, argv, &o, &cfg);
 	if (r)
 		return r > 0 ? 0 : 2;

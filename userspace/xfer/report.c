@@ -152,7 +152,12 @@ static void report_json(const struct xf_report *r)
 		       (unsigned long long)r->files[i].size, r->files[i].sha256,
 		       r->files[i].seconds);
 	}
-	printf("],\"bytes\":%llu,\"seconds\":%.6f,\"bytes_per_second\":%.0f}\n",
+	printf("],\"key_updates\":");
+	if (r->rekeys_known)
+		printf("{\"tx\":%u,\"rx\":%u}", r->tx_rekeys, r->rx_rekeys);
+	else
+		printf("null");
+	printf(",\"bytes\":%llu,\"seconds\":%.6f,\"bytes_per_second\":%.0f}\n",
 	       (unsigned long long)r->bytes, r->seconds,
 	       r->seconds > 0 ? r->bytes / r->seconds : 0.0);
 	fflush(stdout);

@@ -37,13 +37,14 @@ static int quiet, json;
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: secx-send [AUTH] [--json] [--quiet] [--idle-timeout SECONDS] "
-		"FILE... HOST PORT\n"
+		"[--rekey-bytes N]\n                 [--rekey-records N] [--rekey-seconds N] "
+		"[--config FILE | --no-config] FILE... HOST PORT\n"
 		"       secx-send -h | --help | --version\n\n"
 		"  --json                  summary as one JSON object on stdout\n"
 		"  --quiet                 no progress and no summary line\n"
 		"  --idle-timeout SECONDS  after the handshake, fail when the receiver makes no\n"
-		"                          progress for this long (default %g; keepalive too)\n\n%s",
-		XF_IDLE_DEFAULT, secx_cli_auth_usage);
+		"                          progress for this long (default %g; keepalive too)\n"
+		XF_REKEY_USAGE "\n%s", XF_IDLE_DEFAULT, secx_cli_auth_usage);
 }
 
 /*
@@ -200,6 +201,8 @@ static int transfer(struct secx_cfg *cfg, struct src *srcs, int n, const char *h
 	}
 	xf_nodelay(sock);
 	xf_deadlines(sock);
+	if (xf_rekey_apply(sock, cfg))
+		goto out;
 	t0 = xf_now();
 	for (i = 0; i < n; i++) {
 		if (send_one(sock, &srcs[i], buf, &rep->files[i]))
@@ -209,6 +212,7 @@ static int transfer(struct secx_cfg *cfg, struct src *srcs, int n, const char *h
 	}
 	ret = finish(sock);
 	rep->seconds = xf_now() - t0;
+	xf_rekey_count(sock, cfg, rep);
 out:
 	if (sock >= 0)
 		close(sock);
@@ -229,12 +233,20 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!srcs || !pos)
 		return 1;
+	if (secx_conf_argv(SECX_CONF_SEND, 0, &argc, &argv)) {
+		fprintf(stderr, "%s: %s\n", xf_prog, secx_strerror());
+		return 2;
+	}
 	for (i = 1; i < argc; i++) {
 		r = secx_cli_auth_opt(&cfg, argc, argv, &i);
 		if (r < 0) {
 			fprintf(stderr, "%s: %s\n", xf_prog, secx_strerror());
 			return 2;
 		}
+		if (!r)
+			r = xf_rekey_opt(argc, argv, &i);
+		if (r < 0)
+			return 2;
 		if (r)
 			continue;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "secx.h"
+#include "conf.h"
 
 #define XF_FILE		'F'
 #define XF_END		'E'
@@ -96,6 +97,8 @@ struct xf_report {
 	uint64_t bytes;
 	double seconds;
 	const char *error;
+	int rekeys_known;		/* rekey.c: tx/rx_rekeys read from the socket */
+	uint32_t tx_rekeys, rx_rekeys;
 };
 void xf_report(const struct xf_report *r, int json);
 void xf_hex(char *out, const uint8_t *in, size_t n);
@@ -140,5 +143,45 @@ int xf_activated_fd(void);
 typedef int (*xf_conn_fn)(int sock, const struct xf_opts *o, struct secx_cfg *cfg,
 			  int authed_fd);
 int xf_serve(const struct xf_opts *o, struct secx_cfg *cfg, xf_conn_fn conn);
+
+/* ---- rekey.c: --rekey-bytes/--rekey-records/--rekey-seconds (issue 12 item 6) ---- */
+#define XF_REKEY_MIN_BYTES	1024		/* Documentation/api.rst, SECX_REKEY_LIMITS */
+#define XF_REKEY_MIN_RECORDS	2
+#define XF_REKEY_MAX		4611686018427387904.0	/* 2^62 */
+#define XF_REKEY_MAX_SECONDS	2147483		/* INT_MAX / HZ for HZ up to 1000 */
+struct xf_rekey {
+	unsigned int set;		/* bit 0 bytes, 1 records, 2 seconds */
+	uint64_t bytes, records;
+	uint32_t seconds;
+};
+extern struct xf_rekey xf_rekey;
+/* One option at argv[*i]: 1 consumed, 0 not ours, -1 usage error (printed). */
+int xf_rekey_opt(int argc, char **argv, int *i);
+/* After the handshake: set the budgets given; 0 or -1 (printed). */
+int xf_rekey_apply(int sock, const struct secx_cfg *cfg);
+/* Before close: key updates so far, both directions, into @r. */
+void xf_rekey_count(int sock, const struct secx_cfg *cfg, struct xf_report *r);
+#define XF_REKEY_USAGE \
+"  --rekey-bytes N         update the TX key after N bytes under one key (0: none;\n" \
+"                          at least 1024; default: the namespace's, secxctl defaults)\n" \
+"  --rekey-records N       ... after N records (0: none; at least 2)\n" \
+"  --rekey-seconds N       ... after N seconds (0: none)\n" \
+"  --config FILE           read only FILE (default: /etc/secx/config, then\n" \
+"                          ~/.config/secx/config); --no-config: no file\n"
+
+/* ---- sign.c: signed files (issue 12 item 5); the protocol hooks call these ---- */
+/* Sender: once after the handshake (Ed25519 identity needed); 0 or -1 (printed). */
+int xf_sign_begin(const struct secx_cfg *cfg, const struct secx_session *sess);
+/* Sender: the blob for one file (@*len: capacity in, length out, <= 1024). */
+int xf_sign_make(const char *path, uint64_t size, const uint8_t sha256[32],
+		 const struct timespec *mtime, uint8_t *blob, size_t *len);
+/* Receiver: once after the handshake (needs Ed25519: the signer is the peer). */
+int xf_sign_expect(const struct secx_cfg *cfg, const struct secx_session *sess);
+/* Receiver: @blob is a valid signature by the sender about exactly this file. */
+int xf_sign_accept(const char *path, uint64_t size, const uint8_t sha256[32],
+		   const uint8_t *blob, size_t len);
+/* Receiver, at the file header: NAME.secxsig can be stored (@why: refusal). */
+int xf_sign_name_ok(int dirfd, const char *name, int force, char *why, size_t why_len);
+void xf_sign_end(void);
 
 #endif
