@@ -20,6 +20,7 @@ pkgs=(
 	sparse
 	bc flex bison libelf-dev	# scripts/debug-kernel.sh builds the debug guest kernel
 	gnuplot-nox curl	# scripts/bench: plots; qemu-plugin.h from the qemu source package
+	python3-docutils	# scripts/lint.sh: Documentation/*.rst must parse cleanly
 )
 
 missing=()

@@ -47,6 +47,7 @@ static const struct ckey {
 	{ "bind", "--bind", SECX_CONF_RECV, C_TEXT, 0, 0, 0 },
 	{ "max-handshakes", "--max-handshakes", SECX_CONF_RECV, C_COUNT, 1, 256, 0 },
 	{ "max-per-source", "--max-per-source", SECX_CONF_RECV, C_COUNT, 1, 256, 0 },
+	{ "rate-per-source", "--rate-per-source", SECX_CONF_RECV, C_COUNT, 0, 100000, 0 },
 	{ "rekey-bytes", "--rekey-bytes", T_XFER, C_BUDGET, 1024, 4611686018427387904.0, 0 },
 	{ "rekey-records", "--rekey-records", T_XFER, C_BUDGET, 2, 4611686018427387904.0, 0 },
 	{ "rekey-seconds", "--rekey-seconds", T_XFER, C_COUNT, 0, 2147483, 0 },

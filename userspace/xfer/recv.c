@@ -215,6 +215,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: secx-recv [--dir DIR] [--force] [-p] [--json] [--quiet] [--bind ADDR] [--once]\n"
 "                 [--idle-timeout SECONDS] [--max-handshakes N] [--max-per-source N]\n"
+"                 [--rate-per-source N]\n"
 "                 [AUTH] PORT\n"
 "       (PORT omitted under systemd socket activation: LISTEN_FDS)\n"
 "       secx-recv -h | --help | --version\n\n"
@@ -230,18 +231,22 @@ static void usage(FILE *f)
 "  --idle-timeout SECONDS  after the handshake, fail when the sender makes no\n"
 "                          progress for this long (default %g; keepalive too)\n"
 "  --max-handshakes N      unauthenticated connections at once (default %d)\n"
-"  --max-per-source N      of them from one address (default %d)\n"
+"  --max-per-source N      of them from one source (default %d)\n"
+"  --rate-per-source N     new connections a minute from one source, bursts\n"
+"                          of N (default %d; 0: no limit); a source is an\n"
+"                          IPv4 address or an IPv6 /64\n"
 "  --timeout SECONDS       pre-authentication deadline (default %g)\n"
 XF_REKEY_USAGE "\n%s",
-		XF_IDLE_DEFAULT, XF_MAX_HS_DEFAULT, XF_MAX_SRC_DEFAULT,
+		XF_IDLE_DEFAULT, XF_MAX_HS_DEFAULT, XF_MAX_SRC_DEFAULT, XF_RATE_SRC_DEFAULT,
 		XF_PREAUTH_DEFAULT_MS / 1000.0, secx_cli_auth_usage);
 }
 
-static int count_opt(const char *opt, int argc, char **argv, int *i, unsigned int *out)
+static int count_opt(const char *opt, int argc, char **argv, int *i, unsigned int *out,
+		     double lo, double hi)
 {
 	double d;
 
-	if (xf_opt_number(opt, *i + 1 < argc ? argv[++*i] : NULL, 1, XF_MAX_CHILDREN, &d))
+	if (xf_opt_number(opt, *i + 1 < argc ? argv[++*i] : NULL, lo, hi, &d))
 		return -1;
 	if (d != (unsigned int)d)
 		return xf_fail("invalid %s '%s' (a whole number)", opt, argv[*i]);
@@ -290,10 +295,13 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 					  &xf_idle_s))
 				return -1;
 		} else if (!strcmp(argv[i], "--max-handshakes")) {
-			if (count_opt(argv[i], argc, argv, &i, &o->max_hs))
+			if (count_opt(argv[i], argc, argv, &i, &o->max_hs, 1, XF_MAX_CHILDREN))
 				return -1;
 		} else if (!strcmp(argv[i], "--max-per-source")) {
-			if (count_opt(argv[i], argc, argv, &i, &o->max_src))
+			if (count_opt(argv[i], argc, argv, &i, &o->max_src, 1, XF_MAX_CHILDREN))
+				return -1;
+		} else if (!strcmp(argv[i], "--rate-per-source")) {
+			if (count_opt(argv[i], argc, argv, &i, &o->rate_src, 0, XF_RATE_SRC_MAX))
 				return -1;
 		} else if (argv[i][0] == '-') {
 			return xf_fail("unknown option '%s' (see --help)", argv[i]);
@@ -320,7 +328,7 @@ int main(int argc, char **argv)
 {
 	struct secx_cfg cfg = { 0 };
 	struct xf_opts o = { .dir = ".", .max_hs = XF_MAX_HS_DEFAULT,
-			     .max_src = XF_MAX_SRC_DEFAULT };
+			     .max_src = XF_MAX_SRC_DEFAULT, .rate_src = XF_RATE_SRC_DEFAULT };
 	int r;
 
 	xf_prog = "secx-recv";

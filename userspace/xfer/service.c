@@ -6,8 +6,11 @@
  * forked child, so nothing a peer sends can stop or block the service.
  * Until a child reports (one byte on its pipe) that the peer passed the
  * handshake, the connection is "unauthenticated" and counts against
- * --max-handshakes and --max-per-source; over a limit a new connection is
- * closed at once, with one log line.  The child enforces the
+ * --max-handshakes and --max-per-source; and every new connection spends a
+ * token of its source's --rate-per-source bucket.  Over a limit a new
+ * connection is closed at once, with one log line.  A "source" is an IPv4
+ * address or an IPv6 /64: one host usually holds a whole /64, so counting
+ * IPv6 addresses one by one would limit nothing.  The child enforces the
  * pre-authentication deadline (the handshake --timeout); the parent kills a
  * child still unauthenticated one second after it, as a backstop.
  * SIGTERM, SIGINT or SIGHUP stop the service: children get SIGTERM (each
@@ -21,6 +24,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +39,67 @@ struct kid {
 	int fd;			/* read end of its pipe, -1 once closed */
 	int authed;
 	double deadline;	/* pre-authentication, for the backstop */
-	char host[64];		/* numeric address, for --max-per-source */
+	char host[64];		/* source: IPv4 address or IPv6 /64, for the limits */
 	char addr[80];		/* "HOST:PORT" for log lines */
 };
 
 static struct kid kids[XF_MAX_CHILDREN];
 static volatile sig_atomic_t stop_sig;
+
+/*
+ * --rate-per-source: a token bucket per source, N tokens, refilled at N a
+ * minute.  The table is bounded; when it is full the bucket idle longest is
+ * reused (a full bucket again is what it would have refilled to anyway,
+ * unless an attacker with more than XF_RATE_SLOTS sources cycles them:
+ * --max-handshakes still bounds what they get at once).
+ */
+#define XF_RATE_SLOTS	1024
+struct rate {
+	char src[64];		/* "" : free */
+	double tokens, last;
+};
+static struct rate rates[XF_RATE_SLOTS];
+
+/* @src's bucket; a free one, or the one idle longest, if it has none. */
+static struct rate *rate_slot(const char *src, unsigned int per_min, double now)
+{
+	struct rate *victim = &rates[0];
+	int k;
+
+	for (k = 0; k < XF_RATE_SLOTS; k++)
+		if (rates[k].src[0] && !strcmp(rates[k].src, src))
+			return &rates[k];
+	for (k = 0; k < XF_RATE_SLOTS; k++) {
+		if (!rates[k].src[0]) {
+			victim = &rates[k];
+			break;
+		}
+		if (rates[k].last < victim->last)
+			victim = &rates[k];
+	}
+	snprintf(victim->src, sizeof(victim->src), "%s", src);
+	victim->tokens = per_min;
+	victim->last = now;
+	return victim;
+}
+
+/* Take a token of @src's bucket: 0 taken, -1 the bucket is empty. */
+static int rate_take(unsigned int per_min, const char *src, double now)
+{
+	struct rate *r;
+
+	if (!per_min)
+		return 0;
+	r = rate_slot(src, per_min, now);
+	r->tokens += (now - r->last) * per_min / 60.0;
+	if (r->tokens > per_min)
+		r->tokens = per_min;
+	r->last = now;
+	if (r->tokens < 1)
+		return -1;
+	r->tokens -= 1;
+	return 0;
+}
 
 static void on_stop(int sig)
 {
@@ -80,6 +139,20 @@ static void peer_names(const struct sockaddr_storage *ss, socklen_t sl, char *ho
 	if (!strncmp(host, "::ffff:", 7) && strchr(host, '.'))
 		memmove(h, h + 7, strlen(h + 7) + 1);
 	snprintf(addr, al, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+}
+
+/* The source the limits count: the IPv4 address, or the IPv6 /64. */
+static void source_of(const struct sockaddr_storage *ss, const char *host, char *src, size_t len)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	const uint8_t *b = a6->sin6_addr.s6_addr;
+
+	if (ss->ss_family != AF_INET6 || strchr(host, '.')) {
+		snprintf(src, len, "%s", host);
+		return;
+	}
+	snprintf(src, len, "%x:%x:%x:%x::/64", b[0] << 8 | b[1], b[2] << 8 | b[3],
+		 b[4] << 8 | b[5], b[6] << 8 | b[7]);
 }
 
 static void reap(void)
@@ -141,6 +214,9 @@ static int over_limit(const struct xf_opts *o, const char *host, const char *add
 	else if (src >= o->max_src)
 		svc_log(addr, "refused: %u unauthenticated connections from %s in progress "
 			"(--max-per-source %u)", src, host, o->max_src);
+	else if (rate_take(o->rate_src, host, xf_now()))
+		svc_log(addr, "refused: more than %u new connections a minute from %s "
+			"(--rate-per-source %u)", o->rate_src, host, o->rate_src);
 	else
 		return 0;
 	return 1;
@@ -198,7 +274,7 @@ static void accept_one(int lfd, const struct xf_opts *o, struct secx_cfg *cfg, x
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[64], addr[80];
+	char host[64], src[64], addr[80];
 	int sock = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 
 	if (sock < 0) {
@@ -210,11 +286,12 @@ static void accept_one(int lfd, const struct xf_opts *o, struct secx_cfg *cfg, x
 		return;
 	}
 	peer_names(&ss, sl, host, sizeof(host), addr, sizeof(addr));
-	if (over_limit(o, host, addr)) {
+	source_of(&ss, host, src, sizeof(src));
+	if (over_limit(o, src, addr)) {
 		close(sock);
 		return;
 	}
-	start_child(lfd, sock, o, cfg, conn, orig, host, addr);
+	start_child(lfd, sock, o, cfg, conn, orig, src, addr);
 }
 
 /* Unauthenticated past the deadline (plus a second): the backstop. */

@@ -127,6 +127,8 @@ void xf_store_install_cleanup(struct xf_store *s);
 /* service.c: secx-recv's listener, connections and their limits */
 #define XF_MAX_HS_DEFAULT	16	/* --max-handshakes */
 #define XF_MAX_SRC_DEFAULT	4	/* --max-per-source */
+#define XF_RATE_SRC_DEFAULT	60	/* --rate-per-source: new connections a minute */
+#define XF_RATE_SRC_MAX		100000
 #define XF_PREAUTH_DEFAULT_MS	SECX_DEFAULT_TIMEOUT_MS	/* --timeout: 10 s, as the handshake */
 #define XF_MAX_CHILDREN		256	/* connections at once, authenticated or not */
 
@@ -136,6 +138,7 @@ struct xf_opts {
 	int force, preserve, json, quiet, once;
 	unsigned int umask;
 	unsigned int max_hs, max_src;
+	unsigned int rate_src;		/* --rate-per-source, 0: no limit */
 	int activated_fd;		/* listening socket from systemd, or -1 */
 };
 int xf_activated_fd(void);
