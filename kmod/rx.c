@@ -326,20 +326,25 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 }
 
 /*
- * The zero-copy path (rxzc.c): returns data bytes delivered into @msg, 0
- * for a control record, -EAGAIN when the copying path must run instead, or
- * a sticky error.
+ * The zero-copy path (rxzc.c): returns data bytes delivered into @msg (0
+ * for a control record), -EAGAIN when the copying path must run instead,
+ * or a sticky error.
  */
 static int secx_rx_next_direct(struct sock *sk, struct secx_ctx *ctx, struct msghdr *msg,
 			       size_t room)
 {
-	unsigned int len;
+	unsigned int len, copied;
 	u8 type, ctl;
 	int err;
 
-	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len, &ctl);
+	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len, &copied, &ctl);
 	if (err == -EAGAIN)
 		return err;
+	if (err == -EFAULT) {
+		/* taken, but part of its data could not be stored: stop here */
+		secx_rx_abort(sk, ctx, err, false);
+		return copied ? copied : err;
+	}
 	if (err) {
 		secx_stat_inc(sk, SECX_STAT_DECRYPT_ERRORS);
 		return secx_rx_abort(sk, ctx, -EBADMSG, true);
@@ -347,7 +352,7 @@ static int secx_rx_next_direct(struct sock *sk, struct secx_ctx *ctx, struct msg
 	err = secx_rx_process(sk, ctx, type, len, ctl);
 	if (err < 0)
 		return err;
-	return type == SECX_RT_DATA ? len : 0;
+	return copied;
 }
 
 static void secx_rx_wait(struct sock *sk, struct secx_ctx *ctx, long *timeo)

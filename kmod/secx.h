@@ -243,7 +243,7 @@ int secx_rx_set_rcvlowat(struct sock *sk, int val);
 
 /* rxzc.c */
 int secx_rxzc_recv(struct sock *sk, struct secx_ctx *ctx, struct iov_iter *to, size_t room,
-		   u8 *type, unsigned int *len, u8 *ctl);
+		   u8 *type, unsigned int *len, unsigned int *copied, u8 *ctl);
 ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode_info *pipe,
 			    size_t len, unsigned int flags);
 
