@@ -205,6 +205,50 @@ TEST_F(zc, record_in_tiny_segments)
 	TH_LOG("records on the zero-copy path: %lld", secx_stat(ZC_STAT) - before);
 }
 
+struct rest {
+	int fd;
+	const uint8_t *rec;
+	size_t n;
+};
+
+/* Child: after a pause, the rest of a record. */
+static int send_rest(void *arg)
+{
+	struct rest *r = arg;
+
+	usleep(200 * 1000);
+	return write_all(r->fd, r->rec, r->n) ? 1 : 0;
+}
+
+/*
+ * A reader that finds half a record queued (as every recv() that drains
+ * the complete records before it does) waits for the rest and takes the
+ * record on the zero-copy path, rather than pulling the half out of TCP
+ * into the record buffer and copying it twice.
+ */
+TEST_F(zc, reader_waits_for_rest_of_record)
+{
+	long long before = secx_stat(ZC_STAT);
+	size_t len = 12000;
+	struct rest r;
+	pid_t pid;
+	ssize_t n;
+
+	fill_pattern(self->data, len, 11);
+	n = seal(&self->ref, self->data, len, self->rec);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, write_all(self->tx, self->rec, n / 2));
+	usleep(50 * 1000);
+	r = (struct rest){ .fd = self->tx, .rec = self->rec + n / 2, .n = n - n / 2 };
+	pid = run_child(send_rest, &r);
+	ASSERT_LT(0, pid);
+	memset(self->buf, FILL, sizeof(self->buf));
+	ASSERT_EQ((ssize_t)len, recv(self->rx, self->buf, sizeof(self->buf), 0));
+	EXPECT_EQ(0, memcmp(self->buf, self->data, len));
+	EXPECT_EQ(0, wait_child(pid));
+	EXPECT_EQ(before + 1, secx_stat(ZC_STAT));
+}
+
 /* MSG_PEEK, then the read: the same bytes, the record left in place. */
 TEST_F(zc, peek_then_read)
 {
