@@ -12,9 +12,12 @@
  * so a record consumed by the reader (a lone KEY_UPDATE, an empty DATA
  * record) clears it and the reader sleeps instead of spinning.
  *
- * rx->buf holds one record for the copying path only.  It is allocated when
- * that path first needs it and freed (wiped) at the end of a read that
- * leaves it empty, so an idle socket holds no record buffer.
+ * rx->buf holds one record for the copying path (and, for the zero-copy
+ * path, the few CBC data bytes a reader's buffer had no room for).  It is
+ * allocated when first needed and freed (wiped) at the end of a read that
+ * leaves it empty, so an idle socket holds no record buffer.  A reader that
+ * can take records zero-copy leaves a partly arrived record in TCP until
+ * it is complete, unless the receive buffer is too small to hold it.
  *
  * TCP urgent data has no meaning inside a record stream and would stop
  * tcp_read_sock() at the urgent mark: it is a protocol error (EPROTO).
@@ -125,19 +128,23 @@ static bool secx_rx_record_queued(struct sock *sk, struct secx_rx *rx)
 	return rx->have + inq >= SECX_HDR_LEN + body;
 }
 
+/*
+ * A record larger than the receive buffer is pulled in pieces: only bytes
+ * in order are progress (not the out-of-order queue, which also counts in
+ * sk_rmem_alloc).
+ */
+static bool secx_rx_squeezed(struct sock *sk)
+{
+	return atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) / 2 && tcp_inq(sk);
+}
+
 static void secx_rx_update_ready(struct sock *sk, struct secx_ctx *ctx)
 {
 	struct secx_rx *rx = &ctx->rx;
 	bool ready;
 
 	ready = rx->err || rx->closed || rx->plain_off < rx->plain_end || secx_rx_urgent(sk) ||
-		secx_rx_record_queued(sk, rx) ||
-		/*
-		 * A record larger than the receive buffer is pulled in
-		 * pieces: only bytes in order are progress (not the
-		 * out-of-order queue, which also counts in sk_rmem_alloc).
-		 */
-		(atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) / 2 && tcp_inq(sk));
+		secx_rx_record_queued(sk, rx) || secx_rx_squeezed(sk);
 	WRITE_ONCE(rx->ready, ready);
 }
 
@@ -455,8 +462,17 @@ static int secx_rx_do_recvmsg(struct sock *sk, struct secx_ctx *ctx, struct msgh
 			}
 			if (err != -EAGAIN)
 				break;
+			/*
+			 * Leave a record that is not all there in the TCP
+			 * queue (unless it must be pulled to make room), so
+			 * that it too goes straight to the reader once it is.
+			 */
+			err = 0;
+			if (rx->have || secx_rx_record_queued(sk, rx) || secx_rx_squeezed(sk))
+				err = secx_rx_next_record(sk, ctx);
+		} else {
+			err = secx_rx_next_record(sk, ctx);
 		}
-		err = secx_rx_next_record(sk, ctx);
 		if (err < 0)
 			break;
 		if (err > 0)
