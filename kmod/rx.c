@@ -288,6 +288,12 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	unsigned int body, inner;
 	int err;
 
+	/* A record all queued is decrypted from TCP into rx->buf: one copy less. */
+	if (!rx->have && !secx_crypto_exhausted(&rx->c)) {
+		err = secx_rxzc_open_buf(sk, ctx, &rx->plain_off, &inner);
+		if (err != -EAGAIN)
+			goto opened;
+	}
 	if (rx->have < SECX_HDR_LEN) {
 		err = secx_rx_pull(sk, rx, SECX_HDR_LEN - rx->have);
 		if (err == -ENOMEM)
@@ -312,6 +318,7 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	if (secx_crypto_exhausted(&rx->c))
 		return secx_rx_abort(sk, ctx, -EKEYEXPIRED, true);
 	err = secx_rx_open(sk, ctx, &inner);
+opened:
 	if (!err && s->kind == SECX_KIND_CBC_HMAC)
 		err = secx_rx_unpad(rx, &inner);
 	rx->have = 0;

@@ -329,3 +329,81 @@ out:
 	kfree(zc);
 	return err;
 }
+
+/* Per-call state of secx_rxzc_open_buf(). */
+struct secx_rxzc_buf {
+	struct scatterlist src[SECX_RXZC_SRC_SG + 1];
+	struct scatterlist dst[2];
+	u8 seq[SECX_SEQ_LEN];
+	u8 aad[SECX_SEQ_LEN + SECX_HDR_LEN + SECX_CBC_IV_LEN];
+};
+
+/*
+ * For readers the zero-copy path cannot serve (MSG_PEEK, kernel buffers,
+ * buffers smaller than the record): decrypt the record at the head of the
+ * TCP queue into rx->buf, at the offsets rx.c's copying path uses (inner
+ * plaintext from @pre on), instead of copying it there first and decrypting
+ * in place.  Returns -EAGAIN if the record is not all queued, its header is
+ * bad, its fragments are too many or memory is short (rx.c pulls it as
+ * before and reports what is wrong); else the result of the open, with the
+ * record consumed on success and its @inner length set.
+ */
+int secx_rxzc_open_buf(struct sock *sk, struct secx_ctx *ctx, unsigned int *pre,
+		       unsigned int *inner)
+{
+	struct secx_rx *rx = &ctx->rx;
+	struct secx_crypto *c = &rx->c;
+	const struct secx_suite_desc *s = c->suite;
+	bool cbc = s->kind == SECX_KIND_CBC_HMAC;
+	unsigned int hlen = SECX_HDR_LEN + (cbc ? SECX_CBC_IV_LEN : 0);
+	unsigned int assoclen = hlen + (cbc ? SECX_SEQ_LEN : 0);
+	unsigned int body, need;
+	struct secx_rxzc_buf *zb;
+	u8 hdr[SECX_HDR_LEN + SECX_CBC_IV_LEN];
+	int ns = 0, err;
+
+	sock_owned_by_me(sk);
+	if (rx->have || tcp_inq(sk) < hlen || secx_rx_peek(sk, hdr, hlen) ||
+	    secx_suite_check_header(s, hdr, &body))
+		return -EAGAIN;
+	need = SECX_HDR_LEN + body;
+	if (tcp_inq(sk) < need)
+		return -EAGAIN;
+	if (!rx->buf) {
+		/* charged to the reader's memory cgroup, freed when idle */
+		rx->buf = kmalloc(SECX_MAX_RECORD, GFP_KERNEL_ACCOUNT);
+		if (!rx->buf)
+			return -EAGAIN;
+	}
+	zb = kmalloc(sizeof(*zb), GFP_KERNEL);
+	if (!zb)
+		return -EAGAIN;
+	sg_init_table(zb->src, ARRAY_SIZE(zb->src));
+	if (cbc) {
+		secx_seq_encode(zb->seq, c->seq);
+		sg_set_buf(&zb->src[ns++], zb->seq, SECX_SEQ_LEN);
+	}
+	if (secx_rxzc_src(sk, zb->src + ns, ARRAY_SIZE(zb->src) - ns, need) < 0) {
+		err = -EAGAIN;
+		goto out;
+	}
+	sg_init_table(zb->dst, 2);
+	sg_set_buf(&zb->dst[0], zb->aad, assoclen);
+	sg_set_buf(&zb->dst[1], rx->buf + hlen, need - hlen);
+
+	if (cbc)
+		memcpy(rx->iv, hdr + SECX_HDR_LEN, SECX_CBC_IV_LEN);
+	else
+		secx_nonce(rx->iv, c->iv, c->seq);
+	/* whatever the cipher writes is wiped with the buffer */
+	rx->buf_used = max(rx->buf_used, need);
+	err = secx_crypto_open(c, zb->src, zb->dst, assoclen, need - hlen, rx->iv);
+	if (!err) {
+		secx_rxzc_consume(sk, need);
+		*pre = hlen;
+		*inner = need - hlen - s->tag_len;
+	}
+out:
+	kfree(zb);
+	return err;
+}
