@@ -136,7 +136,11 @@ int secx_crypto_seal(struct secx_crypto *c, struct scatterlist *src, struct scat
 	return secx_crypto_run(c, true, src, dst, assoclen, cryptlen, iv);
 }
 
-/* Verifies the tag (for CBC suites: the HMAC, before decrypting). */
+/*
+ * Verifies the tag (for CBC suites: the HMAC, before decrypting anything;
+ * the caller checks and strips the padding).  @src and @dst may differ:
+ * rxzc.c reads the TCP queue and writes the reader's pages.
+ */
 int secx_crypto_open(struct secx_crypto *c, struct scatterlist *src, struct scatterlist *dst,
 		     unsigned int assoclen, unsigned int cryptlen, u8 *iv)
 {

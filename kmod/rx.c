@@ -12,9 +12,12 @@
  * so a record consumed by the reader (a lone KEY_UPDATE, an empty DATA
  * record) clears it and the reader sleeps instead of spinning.
  *
- * rx->buf holds one record for the copying path only.  It is allocated when
- * that path first needs it and freed (wiped) at the end of a read that
- * leaves it empty, so an idle socket holds no record buffer.
+ * rx->buf holds one record for the copying path (and, for the zero-copy
+ * path, the few CBC data bytes a reader's buffer had no room for).  It is
+ * allocated when first needed and freed (wiped) at the end of a read that
+ * leaves it empty, so an idle socket holds no record buffer.  A reader that
+ * can take records zero-copy leaves a partly arrived record in TCP until
+ * it is complete, unless the receive buffer is too small to hold it.
  *
  * TCP urgent data has no meaning inside a record stream and would stop
  * tcp_read_sock() at the urgent mark: it is a protocol error (EPROTO).
@@ -125,19 +128,23 @@ static bool secx_rx_record_queued(struct sock *sk, struct secx_rx *rx)
 	return rx->have + inq >= SECX_HDR_LEN + body;
 }
 
+/*
+ * A record larger than the receive buffer is pulled in pieces: only bytes
+ * in order are progress (not the out-of-order queue, which also counts in
+ * sk_rmem_alloc).
+ */
+static bool secx_rx_squeezed(struct sock *sk)
+{
+	return atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) / 2 && tcp_inq(sk);
+}
+
 static void secx_rx_update_ready(struct sock *sk, struct secx_ctx *ctx)
 {
 	struct secx_rx *rx = &ctx->rx;
 	bool ready;
 
 	ready = rx->err || rx->closed || rx->plain_off < rx->plain_end || secx_rx_urgent(sk) ||
-		secx_rx_record_queued(sk, rx) ||
-		/*
-		 * A record larger than the receive buffer is pulled in
-		 * pieces: only bytes in order are progress (not the
-		 * out-of-order queue, which also counts in sk_rmem_alloc).
-		 */
-		(atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) / 2 && tcp_inq(sk));
+		secx_rx_record_queued(sk, rx) || secx_rx_squeezed(sk);
 	WRITE_ONCE(rx->ready, ready);
 }
 
@@ -281,6 +288,12 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	unsigned int body, inner;
 	int err;
 
+	/* A record all queued is decrypted from TCP into rx->buf: one copy less. */
+	if (!rx->have && !secx_crypto_exhausted(&rx->c)) {
+		err = secx_rxzc_open_buf(sk, ctx, &rx->plain_off, &inner);
+		if (err != -EAGAIN)
+			goto opened;
+	}
 	if (rx->have < SECX_HDR_LEN) {
 		err = secx_rx_pull(sk, rx, SECX_HDR_LEN - rx->have);
 		if (err == -ENOMEM)
@@ -305,6 +318,7 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 	if (secx_crypto_exhausted(&rx->c))
 		return secx_rx_abort(sk, ctx, -EKEYEXPIRED, true);
 	err = secx_rx_open(sk, ctx, &inner);
+opened:
 	if (!err && s->kind == SECX_KIND_CBC_HMAC)
 		err = secx_rx_unpad(rx, &inner);
 	rx->have = 0;
@@ -326,20 +340,25 @@ static int secx_rx_next_record(struct sock *sk, struct secx_ctx *ctx)
 }
 
 /*
- * The zero-copy path (rxzc.c): returns data bytes delivered into @msg, 0
- * for a control record, -EAGAIN when the copying path must run instead, or
- * a sticky error.
+ * The zero-copy path (rxzc.c): returns data bytes delivered into @msg (0
+ * for a control record), -EAGAIN when the copying path must run instead,
+ * or a sticky error.
  */
 static int secx_rx_next_direct(struct sock *sk, struct secx_ctx *ctx, struct msghdr *msg,
 			       size_t room)
 {
-	unsigned int len;
+	unsigned int len, copied;
 	u8 type, ctl;
 	int err;
 
-	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len, &ctl);
+	err = secx_rxzc_recv(sk, ctx, &msg->msg_iter, room, &type, &len, &copied, &ctl);
 	if (err == -EAGAIN)
 		return err;
+	if (err == -EFAULT) {
+		/* taken, but part of its data could not be stored: stop here */
+		secx_rx_abort(sk, ctx, err, false);
+		return copied ? copied : err;
+	}
 	if (err) {
 		secx_stat_inc(sk, SECX_STAT_DECRYPT_ERRORS);
 		return secx_rx_abort(sk, ctx, -EBADMSG, true);
@@ -347,7 +366,7 @@ static int secx_rx_next_direct(struct sock *sk, struct secx_ctx *ctx, struct msg
 	err = secx_rx_process(sk, ctx, type, len, ctl);
 	if (err < 0)
 		return err;
-	return type == SECX_RT_DATA ? len : 0;
+	return copied;
 }
 
 static void secx_rx_wait(struct sock *sk, struct secx_ctx *ctx, long *timeo)
@@ -450,8 +469,17 @@ static int secx_rx_do_recvmsg(struct sock *sk, struct secx_ctx *ctx, struct msgh
 			}
 			if (err != -EAGAIN)
 				break;
+			/*
+			 * Leave a record that is not all there in the TCP
+			 * queue (unless it must be pulled to make room), so
+			 * that it too goes straight to the reader once it is.
+			 */
+			err = 0;
+			if (rx->have || secx_rx_record_queued(sk, rx) || secx_rx_squeezed(sk))
+				err = secx_rx_next_record(sk, ctx);
+		} else {
+			err = secx_rx_next_record(sk, ctx);
 		}
-		err = secx_rx_next_record(sk, ctx);
 		if (err < 0)
 			break;
 		if (err > 0)

@@ -243,7 +243,9 @@ int secx_rx_set_rcvlowat(struct sock *sk, int val);
 
 /* rxzc.c */
 int secx_rxzc_recv(struct sock *sk, struct secx_ctx *ctx, struct iov_iter *to, size_t room,
-		   u8 *type, unsigned int *len, u8 *ctl);
+		   u8 *type, unsigned int *len, unsigned int *copied, u8 *ctl);
+int secx_rxzc_open_buf(struct sock *sk, struct secx_ctx *ctx, unsigned int *pre,
+		       unsigned int *inner);
 ssize_t secx_rx_splice_read(struct socket *sock, loff_t *ppos, struct pipe_inode_info *pipe,
 			    size_t len, unsigned int flags);
 

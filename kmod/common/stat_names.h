@@ -21,6 +21,7 @@ static const char * const secx_stat_names[__SECX_STAT_MAX] = {
 	[SECX_STAT_RX_KEY_UPDATE_FLOODS] = "RxKeyUpdateFloods",
 	[SECX_STAT_EVENTS_DROPPED]	= "EventsDropped",
 	[SECX_STAT_TX_RING_PAGES]	= "TxRingPages",
+	[SECX_STAT_RX_ZEROCOPY_RECORDS]	= "RxZeroCopyRecords",
 };
 
 #endif /* SECX_COMMON_STAT_NAMES_H */

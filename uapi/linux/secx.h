@@ -205,6 +205,7 @@ enum secx_stat {
 	SECX_STAT_RX_KEY_UPDATE_FLOODS,	/* peers cut off for too many KEY_UPDATEs */
 	SECX_STAT_EVENTS_DROPPED,	/* netlink events over a socket's rate limit */
 	SECX_STAT_TX_RING_PAGES,	/* ciphertext pages held for reuse (gauge) */
+	SECX_STAT_RX_ZEROCOPY_RECORDS,	/* records decrypted into the reader's buffer */
 	__SECX_STAT_MAX,
 };
 #define SECX_STAT_MAX (__SECX_STAT_MAX - 1)
