@@ -10,11 +10,14 @@
 #
 # POSIX sh for busybox ash.  Prints TAP; exits 1 if any test failed.
 #   sh xfer.sh [quick]     quick: skip the 100 MiB transfers
+#   sh xfer.sh tree        only the protocol-2 tests (trees, streams, 10 000
+#                          files, symlink escape); with /secx/old/secx-send and
+#                          secx-recv present, also time the protocol-1 tools
 
 IP=/usr/sbin/ip
 W=/tmp/secx-xfer
 BIG=$((100 * 1024 * 1024))
-[ "$1" = quick ] && BIG=
+[ "$1" = quick ] || [ "$1" = tree ] && BIG=
 
 n=0 nfail=0
 pass() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -233,6 +236,159 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# Protocol 2 over the veth pair: a 3-level tree with modes, mtimes and
+# symlinks; stdin -> stdout; a symlink sent earlier cannot lead a later file
+# out of DIR; 10 000 files of 4 KiB pipelined (timed, and against the
+# protocol-1 tools when /secx/old has them).
+now() { cut -d' ' -f1 /proc/uptime; }
+# One line per entry under $1: type, mode, mtime, size, name / link target.
+listing() {
+	(cd "$1" && find . | sort | while read -r p; do
+		if [ -L "$p" ]; then
+			stat -c '%F %Y %N' "$p"
+		elif [ -d "$p" ]; then
+			stat -c '%F %a %Y %n' "$p"
+		else
+			stat -c '%F %a %Y %s %n' "$p"
+		fi
+	done)
+}
+v2_tests() {
+	use_veth
+	rm -rf tsrc
+	mkdir -p tsrc/top/a/b/c
+	head -c 5000 /dev/urandom >tsrc/top/f0
+	head -c 70000 /dev/urandom >'tsrc/top/a/#hash'
+	head -c 1 /dev/urandom >'tsrc/top/a/b/with space'
+	head -c 1048600 /dev/urandom >tsrc/top/a/b/c/deep
+	: >tsrc/top/a/b/c/empty
+	ln -s ../f0 tsrc/top/a/rel
+	ln -s /etc/passwd tsrc/top/a/b/abs
+	ln -s nowhere tsrc/top/a/b/c/dangling
+	chmod 0600 tsrc/top/f0
+	chmod 0750 'tsrc/top/a/#hash'
+	chmod 0711 tsrc/top/a/b
+	chmod 0700 tsrc/top/a/b/c
+	touch -h -d '2001-02-03 04:05:06' tsrc/top/a/rel
+	touch -d '2002-03-04 05:06:07' tsrc/top/a/b/c/deep tsrc/top/a/b/c tsrc/top/a/b \
+		tsrc/top/a tsrc/top
+	start_recv -p --json $ED_R
+	# shellcheck disable=SC2086
+	run_send --json $ED_S -r tsrc/top
+	listing tsrc/top >tree.want
+	listing dst/top >tree.got 2>&1
+	if [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && cmp -s tree.want tree.got &&
+	   [ "$(hash_of tsrc/top/a/b/c/deep)" = "$(hash_of dst/top/a/b/c/deep)" ] &&
+	   [ "$(hash_of 'tsrc/top/a/#hash')" = "$(hash_of 'dst/top/a/#hash')" ] &&
+	   [ "$(wc -l <tree.want)" = 13 ]; then
+		pass "$T: -r: 3-level tree round-trips (13 entries: modes, mtimes, symlinks as links, '#' and space names)"
+	else
+		fail "$T: -r tree (send $SRC, recv $RRC)"
+		diff tree.want tree.got | sed 's/^/#   /' | head -n 20
+		diag send.err recv.err
+	fi
+
+	head -c 3000017 /dev/urandom >src/stream
+	rm -f stream.out recv.err
+	# shellcheck disable=SC2086
+	in_r secx-recv --stdout --bind "$ADDR" $ED_R 0 >stream.out 2>recv.err &
+	RPID=$!
+	RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+	# shellcheck disable=SC2086
+	cat src/stream | in_s timeout 120 secx-send $ED_S --stdin-name s.bin - "$ADDR" "$RPORT" \
+		>send.out 2>send.err
+	SRC=$?
+	wait_rc "$RPID" 60
+	RRC=$?
+	if [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && [ "$(hash_of src/stream)" = "$(hash_of stream.out)" ]; then
+		pass "$T: cat FILE | secx-send - | secx-recv --stdout: identical (3000017 bytes, splice from a pipe)"
+	else
+		fail "$T: stdin -> stdout (send $SRC, recv $RRC)"
+		diag send.err recv.err
+	fi
+
+	# A symlink stored by one transfer, then a tree that goes through it.
+	rm -rf e1 e2 outside
+	mkdir -p e1/top e2/top/esc outside
+	ln -s "$W/outside" e1/top/esc
+	echo pwned >e2/top/esc/pwned
+	start_recv --force $ED_R
+	# shellcheck disable=SC2086
+	run_send $ED_S -r e1/top
+	s1=$SRC r1=$RRC
+	rm -f recv.err
+	# shellcheck disable=SC2086
+	in_r secx-recv --once --force --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+	RPID=$!
+	RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+	# shellcheck disable=SC2086
+	run_send $ED_S -r e2/top
+	if [ "$s1" = 0 ] && [ "$r1" = 0 ] && [ -L dst/top/esc ] && [ "$SRC" = 1 ] &&
+	   [ "$RRC" = 1 ] && [ -z "$(ls -A outside)" ] && grep -q 'not a directory' send.err &&
+	   ! ls -A dst/top | grep -q secx-part; then
+		pass "$T: symlink escape: a later 'top/esc/pwned' through the stored link 'top/esc' is refused, nothing outside DIR: $(cat send.err)"
+	else
+		fail "$T: symlink escape (first $s1/$r1, then send $SRC, recv $RRC, outside: $(ls -A outside))"
+		diag send.err recv.err
+	fi
+
+	# 10 000 files of 4 KiB, written in one awk process (no fork per file).
+	rm -rf many
+	mkdir many
+	awk 'BEGIN { srand(7); b = ""; for (i = 0; i < 4090; i++) b = b sprintf("%c", 97 + int(rand() * 26));
+		for (i = 0; i < 10000; i++) { f = sprintf("many/f%05d", i); printf "%06d%s", i, b > f; close(f) } }'
+	want=$(cat many/* | sha256sum | cut -d' ' -f1)
+	start_recv $ED_R
+	t0=$(now)
+	# shellcheck disable=SC2086
+	run_send $ED_S -r many
+	t1=$(now)
+	got=$(cat dst/many/* 2>/dev/null | sha256sum | cut -d' ' -f1)
+	new=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	if [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && [ "$(ls dst/many | wc -l)" = 10000 ] &&
+	   [ "$want" = "$got" ]; then
+		pass "$T: 10 000 files x 4 KiB in one connection, pipelined: $new s"
+	else
+		fail "$T: 10 000 files (send $SRC, recv $RRC, $(ls dst/many | wc -l) arrived)"
+		diag send.err recv.err
+	fi
+	if [ -x /secx/old/secx-send ] && [ -x /secx/old/secx-recv ]; then
+		# protocol 1: at most 4096 files per connection, so three connections
+		rm -rf dst
+		mkdir -p dst
+		t0=$(now)
+		ok=1
+		for part in '[0-3]' '[4-7]' '[89]'; do
+			# shellcheck disable=SC2086
+			in_r /secx/old/secx-recv --once --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+			RPID=$!
+			RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+			# shellcheck disable=SC2086
+			in_s /secx/old/secx-send $ED_S many/f0$part* "$ADDR" "$RPORT" >send.out 2>send.err ||
+				ok=0
+			wait_rc "$RPID" 300 || ok=0
+		done
+		t1=$(now)
+		old=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+		if [ "$ok" = 1 ] && [ "$(ls dst | wc -l)" = 10000 ]; then
+			pass "$T: the same 10 000 files with the protocol-1 tools (stop-and-wait, 3 connections): $old s (protocol 2: $new s)"
+		else
+			fail "$T: protocol-1 tools on 10 000 files"
+			diag send.err recv.err
+		fi
+	fi
+	rm -rf many dst e1 e2 tsrc outside
+	mkdir dst
+}
+if [ "$1" = tree ]; then
+	v2_tests
+	echo "1..$n"
+	echo "# xfer.sh tree: $((n - nfail)) of $n passed on $(uname -r)"
+	[ "$nfail" = 0 ]
+	exit
+fi
+
+# ---------------------------------------------------------------------------
 transfers() {
 	tx0=$(stat_of "$NS_S" TxRecords-aes-128-gcm)
 	txb0=$(stat_of "$NS_S" TxBytes-aes-128-gcm)
@@ -331,6 +487,8 @@ for s in aes-128-gcm aes-256-gcm chacha20-poly1305 aes-128-cbc-hmac-sha256 \
 		diag send.err recv.err
 	fi
 done
+
+v2_tests
 
 # ---------------------------------------------------------------------------
 # Refusals, over the veth pair: one line, exit 1 on both sides, no file.
