@@ -116,7 +116,8 @@ static int recv_file_part(struct rx *x, const struct xf_entry *e, enum sink sink
 		e2 = xf_read_full(x->sock, hdr, 4);
 		if (e2)
 			goto cut;
-		len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+		len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		      (uint32_t)hdr[2] << 8 | hdr[3];
 		if (!len)
 			break;
 		if (len > XF_CHUNK) {
@@ -171,8 +172,8 @@ static int recv_file_part(struct rx *x, const struct xf_entry *e, enum sink sink
 	EVP_DigestFinal_ex(md, mine, NULL);
 	xf_hex(x->rep->files[x->rep->n_files].sha256, mine, sizeof(mine));
 	if (e->size != XF_STREAM && done != e->size) {
-		snprintf(why, why_len, "'%s' ended after %llu of %llu bytes: file discarded", e->name,
-			 (unsigned long long)done, (unsigned long long)e->size);
+		snprintf(why, why_len, "'%s' ended after %llu of %llu bytes: file discarded",
+			 e->name, (unsigned long long)done, (unsigned long long)e->size);
 		*status = XF_IO_ERROR;
 	} else if (CRYPTO_memcmp(mine, theirs, sizeof(mine))) {
 		snprintf(why, why_len, "SHA-256 mismatch for '%s': file discarded", e->name);
@@ -307,7 +308,8 @@ static int session(int sock, struct xf_store *st, const struct xf_opts *o, struc
 			break;
 		}
 		if (type == XF_OLD_FILE) {
-			proto_fail(&x, "%s", "transfer protocol 1 is not supported (update the sender)");
+			proto_fail(&x, "%s",
+				   "transfer protocol 1 is not supported (update the sender)");
 			break;
 		}
 		if (type != XF_ENTRY) {

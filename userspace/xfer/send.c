@@ -458,8 +458,9 @@ static int send_entry(struct pipe_state *ps, size_t idx, uint8_t *buf)
 		s->fd = open(s->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (s->fd < 0 || fstat(s->fd, &st) || !S_ISREG(st.st_mode)) {
 			if (!ps->n_failed++)
-				snprintf(ps->first, sizeof(ps->first), "cannot open %s: %s", s->path,
-					 s->fd < 0 ? strerror(errno) : "no longer a regular file");
+				snprintf(ps->first, sizeof(ps->first), "cannot open %s: %s",
+					 s->path, s->fd < 0 ? strerror(errno) :
+					 "no longer a regular file");
 			if (s->fd >= 0)
 				close(s->fd);
 			s->fd = -1;
@@ -596,7 +597,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("secx-send %s (transfer protocol %d)\n", XF_VERSION, XF_PROTO_VERSION);
+			printf("secx-send %s (transfer protocol %d)\n", XF_VERSION,
+			       XF_PROTO_VERSION);
 			return 0;
 		} else if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive")) {
 			recursive = 1;

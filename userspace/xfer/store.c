@@ -330,8 +330,8 @@ int xf_store_commit(struct xf_store *s, const struct xf_entry *h, char *why, siz
 	struct timespec ts[2];
 
 	set_ts(ts, h->mtime_sec, h->mtime_nsec);
-	if (flush_hole(s) || ftruncate(s->fd, (off_t)s->off) || fchmod(s->fd, apply_umask(s, h->mode)) ||
-	    futimens(s->fd, ts) || fsync(s->fd) ||
+	if (flush_hole(s) || ftruncate(s->fd, (off_t)s->off) ||
+	    fchmod(s->fd, apply_umask(s, h->mode)) || futimens(s->fd, ts) || fsync(s->fd) ||
 	    renameat2(s->pfd, s->tmp, s->pfd, s->leaf, flags)) {
 		snprintf(why, len, "cannot store '%s' in %s: %s", h->name, s->dir,
 			 errno == EEXIST ? "it appeared meanwhile (use --force)" : strerror(errno));
@@ -358,7 +358,8 @@ int xf_store_mkdir(struct xf_store *s, const struct xf_entry *e, char *why, size
 	if (mkdirat(s->pfd, s->leaf, 0700) && (errno != EEXIST ||
 	    fstatat(s->pfd, s->leaf, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))) {
 		snprintf(why, len, "refusing directory '%s': %s", e->name,
-			 errno == EEXIST || !errno ? "exists and is not a directory" : strerror(errno));
+			 errno == EEXIST || !errno ? "exists and is not a directory" :
+			 strerror(errno));
 		return -1;
 	}
 	if (s->n_dirs == s->cap_dirs) {
