@@ -550,22 +550,25 @@ else
 	diag send.err
 fi
 
-# Names a hostile sender may announce; the receiver refuses each before
-# any data moves.  The sender is secx-handshake connect writing the
-# transfer protocol by hand.
-for name in ../escape "/tmp/secx-xfer/abs" .. . "a/b" "$(printf 'bad\001name')"; do
+# Paths a hostile sender may announce; the receiver refuses each before
+# any data moves (status 1 at once), drops the body and goes on.  The
+# sender is secx-handshake connect writing protocol 2 by hand: the entry,
+# a 5-byte chunk, the end, a zero SHA-256, no signature, 'E'; it never
+# closes, so the receiver ends at its --idle-timeout.
+z8='\000\000\000\000\000\000\000\000'
+for name in ../escape "/tmp/secx-xfer/abs" .. . "a//b" "a/../../b" "$(printf 'bad\001name')"; do
 	len=$(printf %s "$name" | wc -c)
-	start_recv --psk psk
+	start_recv --psk psk --idle-timeout 2
 	in_s timeout 30 secx-handshake connect "$ADDR" "$RPORT" --psk psk -- \
-		sh -c "printf 'F\\000$(oct "$len")%s\\000\\000\\000\\000\\000\\000\\000\\005\\000\\000\\001\\244hello' '$name'; cat >$W/reply" \
+		sh -c "printf 'Nf\\000$(oct "$len")%s\\000\\000\\001\\244$z8\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\005\\000\\000\\000\\000\\000\\005hello\\000\\000\\000\\000$z8$z8$z8$z8\\000E' '$name'; cat >$W/reply" \
 		>send.out 2>send.err
 	SRC=$?
 	wait_rc "$RPID" 30
 	RRC=$?
 	st=$(head -c 1 reply 2>/dev/null | hexof)
-	if [ "$RRC" = 1 ] && [ "$st" = 01 ] && grep -q refusing recv.err &&
+	if [ "$RRC" = 1 ] && [ "$st" = 01 ] && grep -q refusing reply &&
 	   [ -z "$(ls -A dst)" ] && [ ! -e escape ] && [ ! -e abs ]; then
-		pass "$T: refuses name '$name': $(tail -n 1 recv.err | tr -d '\001')"
+		pass "$T: refuses path '$name': $(tail -c +4 reply | tr -d '\001')"
 	else
 		fail "$T: name '$name' (recv $RRC, reply status '$st')"
 		diag send.err recv.err
