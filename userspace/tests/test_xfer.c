@@ -807,6 +807,14 @@ static void test_silent_sender(const char *what, int variant)
 
 /* ---- protocol 2: trees, streams, hostile paths, pipelining ---- */
 
+static double xf_test_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
@@ -1159,6 +1167,36 @@ static void test_pipeline(void)
 		tap_diag("send=%d recv=%d err=%s / %s", ss, rs, e2, err);
 }
 
+/*
+ * Every entry refused: 400 verdicts of ~300 bytes (120 KB, more than the
+ * socket buffers hold) come back while the sender is still sending.  The
+ * bounded window makes the sender read them; no deadlock.
+ */
+static void test_verdict_flood(void)
+{
+	char err[4096], e2[4096], out[65536], p[600], pad[201];
+	struct proc r;
+	int i, ss, rs;
+	double t0 = xf_test_now();
+
+	memset(pad, 'x', 200);
+	pad[200] = 0;
+	sh("rm -rf '%s/vf' '%s/vfin' && mkdir -p '%s/vf' '%s/vfin'", fx_dir, fx_dir, fx_dir, fx_dir);
+	for (i = 0; i < 400; i++) {
+		snprintf(p, sizeof(p), "vf/%03d%s", i, pad);
+		make_file(p, 100, 0644);
+	}
+	sh("cp '%s/vf/'* '%s/vfin/'", fx_dir, fx_dir);		/* all exist: all refused */
+	snprintf(p, sizeof(p), "'%s/vf/'*", fx_dir);
+	start_recv(&r, fx_path("vfin"), NULL);
+	ss = send_sh(r.port, p, e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 1 && rs == 1 && strstr(e2, "400 of 400 entries not stored") &&
+		    xf_test_now() - t0 < 20,
+		    "400 refusals (~120 KB of verdicts) while sending: no deadlock, both exit 1"))
+		tap_diag("send=%d recv=%d err=%s / %s", ss, rs, e2, err);
+}
+
 /* systemd socket activation: the listening socket arrives as fd 3. */
 static void test_activation(void)
 {
@@ -1227,5 +1265,6 @@ int main(int argc, char **argv)
 	test_hostile_paths();
 	test_protocol_errors();
 	test_pipeline();
+	test_verdict_flood();
 	return tap_done();
 }
