@@ -1197,6 +1197,108 @@ static void test_verdict_flood(void)
 		tap_diag("send=%d recv=%d err=%s / %s", ss, rs, e2, err);
 }
 
+/* Size of the (only) temporary file in @dir (.secx-part.*), -1 if none. */
+static long long partial_size(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	char p[1200];
+	long long sz = -1;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, ".secx-part.", 11)) {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			if (!stat(p, &st))
+				sz = (long long)st.st_size;
+		}
+	if (d)
+		closedir(d);
+	return sz;
+}
+
+/* secx-send --resume FILE, killed (SIGKILL) once the receiver holds @at bytes; 0: run to the end. */
+static int send_resume(const char *port, const char *file, long long at, const char *dir,
+		       char *err, size_t elen)
+{
+	char bin[600], out[4096];
+	char *argv[] = { bin, "--psk", (char *)fx_path("psk"), "--resume", (char *)file,
+			 "127.0.0.1", (char *)port, NULL };
+	struct proc p;
+	int i;
+
+	snprintf(bin, sizeof(bin), "%s/secx-send", bindir);
+	p.pid = spawn(argv, &p.out, &p.err);
+	for (i = 0; at && i < 20000 && partial_size(dir) < at; i++)
+		usleep(500);
+	if (at)
+		kill(p.pid, SIGKILL);
+	return finish(&p, out, sizeof(out), err, elen);
+}
+
+/*
+ * --resume: the sender is killed at 50 % and at a random point; each time
+ * the receiver keeps the partial file (and nothing under the real name),
+ * the next --resume run continues after a verified prefix and the result
+ * is identical.  A different file of the same name, size and mtime starts
+ * over (the prefix hash differs): a length alone is never trusted.
+ */
+static void test_resume(void)
+{
+	const long long size = 96LL << 20;
+	char out[8192], err[4096], e2[4096], f[600], g[600];
+	long long at, kept;
+	struct proc r;
+	struct stat st;
+	int round, ss, rs;
+
+	mkdir(fx_path("rs"), 0700);
+	snprintf(f, sizeof(f), "%s/rsrc/big", fx_dir);
+	sh("mkdir -p '%s/rsrc' && head -c %lld /dev/urandom >'%s'", fx_dir, size, f);
+	srand((unsigned int)time(NULL));
+	for (round = 0; round < 2; round++) {
+		at = round ? (long long)(rand() % 80 + 10) * size / 100 : size / 2;
+		start_recv(&r, fx_path("rs"), "--resume", NULL);
+		ss = send_resume(r.port, f, at, fx_path("rs"), e2, sizeof(e2));
+		rs = finish(&r, out, sizeof(out), err, sizeof(err));
+		kept = partial_size(fx_path("rs"));
+		if (!tap_ok(ss == 128 + SIGKILL && rs == 1 && kept >= at && kept < size &&
+			    stat(fx_path("rs/big"), &st),
+			    "--resume: sender SIGKILLed at %s (%lld of %lld bytes): partial kept, "
+			    "nothing under the real name", round ? "a random point" : "50 %",
+			    kept, size))
+			tap_diag("send=%d recv=%d kept=%lld err=%s", ss, rs, kept, err);
+		start_recv(&r, fx_path("rs"), "--resume", NULL);
+		ss = send_resume(r.port, f, 0, fx_path("rs"), e2, sizeof(e2));
+		rs = finish(&r, out, sizeof(out), err, sizeof(err));
+		if (!tap_ok(ss == 0 && rs == 0 && same_file(f, fx_path("rs/big")) &&
+			    strstr(e2, "resuming") && partial_size(fx_path("rs")) < 0,
+			    "--resume after it: continues after the verified prefix, identical, "
+			    "no partial left"))
+			tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+		unlink(fx_path("rs/big"));
+	}
+	/* same name, size and mtime, other bytes: the prefix does not verify */
+	start_recv(&r, fx_path("rs"), "--resume", NULL);
+	ss = send_resume(r.port, f, size / 2, fx_path("rs"), e2, sizeof(e2));
+	finish(&r, out, sizeof(out), err, sizeof(err));
+	snprintf(g, sizeof(g), "%s/rsrc2/big", fx_dir);
+	sh("mkdir -p '%s/rsrc2' && head -c %lld /dev/urandom >'%s' && touch -r '%s' '%s'", fx_dir,
+	   size, g, f, g);
+	start_recv(&r, fx_path("rs"), "--resume", NULL);
+	ss = send_resume(r.port, g, 0, fx_path("rs"), e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 0 && rs == 0 && same_file(g, fx_path("rs/big")) && !strstr(e2, "resuming"),
+		    "--resume with another file of the same name, size and mtime: starts over"))
+		tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+	/* without --resume on the receiver nothing is kept */
+	unlink(fx_path("rs/big"));
+	start_recv(&r, fx_path("rs"), NULL);
+	ss = send_resume(r.port, f, size / 2, fx_path("rs"), e2, sizeof(e2));
+	finish(&r, out, sizeof(out), err, sizeof(err));
+	tap_ok(dir_entries(fx_path("rs")) == 0, "receiver without --resume: the partial file is removed");
+}
+
 /* systemd socket activation: the listening socket arrives as fd 3. */
 static void test_activation(void)
 {
@@ -1266,5 +1368,6 @@ int main(int argc, char **argv)
 	test_protocol_errors();
 	test_pipeline();
 	test_verdict_flood();
+	test_resume();
 	return tap_done();
 }

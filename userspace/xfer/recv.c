@@ -96,17 +96,19 @@ static int write_out(int fd, const uint8_t *p, size_t n)
  * protocol or connection error (the transfer ends).
  */
 static int recv_file_part(struct rx *x, const struct xf_entry *e, enum sink sink,
-			  unsigned int *status, char *why, size_t why_len)
+			  unsigned int *status, char *why, size_t why_len, uint64_t start,
+			  const EVP_MD_CTX *seed)
 {
 	uint8_t mine[32], theirs[33], hdr[4], sig[XF_SIG_MAX];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	struct xf_progress p;
-	uint64_t done = 0;
+	uint64_t done = start;
 	uint32_t len;
 	size_t sig_len = 0;
 	int e2, ret = -1;
 
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+	if (!md ||
+	    !(seed ? EVP_MD_CTX_copy_ex(md, seed) : EVP_DigestInit_ex(md, EVP_sha256(), NULL))) {
 		xf_fail("cannot set up SHA-256 (out of memory?)");
 		goto out;
 	}
@@ -192,6 +194,53 @@ out:
 	return ret;
 }
 
+/*
+ * Kind 'r': offer what a kept partial file holds (only with --resume and an
+ * authenticated peer; otherwise 0 bytes), read where the sender starts.
+ * 0; 1 refused (@why); -1 the transfer ends.
+ */
+static int resume(struct rx *x, const struct xf_entry *e, uint64_t *start, EVP_MD_CTX **prefix,
+		  char *why, size_t wl)
+{
+	EVP_MD_CTX *tmp = EVP_MD_CTX_new();
+	uint8_t digest[32];
+	uint64_t offset = 0;
+
+	*prefix = EVP_MD_CTX_new();
+	if (!tmp || !*prefix || !EVP_DigestInit_ex(*prefix, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(tmp);
+		return xf_fail("cannot set up SHA-256 (out of memory?)");
+	}
+	if (x->o->resume && x->st->peer_key[0] &&
+	    xf_store_open_resume(x->st, e, &offset, *prefix, why, wl)) {
+		EVP_MD_CTX_free(tmp);
+		return 1;
+	}
+	EVP_MD_CTX_copy_ex(tmp, *prefix);
+	EVP_DigestFinal_ex(tmp, digest, NULL);
+	EVP_MD_CTX_free(tmp);
+	if (xf_send_offer(x->sock, offset, digest))
+		return xf_fail("sending a resume offer: %s", xf_io_error(errno));
+	if (xf_recv_u64(x->sock, start))
+		return xf_fail("receiving where '%s' resumes: %s", e->name,
+			       errno ? xf_io_error(errno) : "the sender closed the connection");
+	if (*start != 0 && *start != offset)
+		return proto_fail(x, "malformed resume of '%s': not 0 or the offer", e->name);
+	if (!*start) {
+		EVP_DigestInit_ex(*prefix, EVP_sha256(), NULL);
+		if (x->o->resume && x->st->peer_key[0] && xf_store_resume_at(x->st, 0)) {
+			snprintf(why, wl, "cannot restart '%s' in %s: %s", e->name, x->st->dir,
+				 strerror(errno));
+			return 1;
+		}
+	} else if (xf_store_resume_at(x->st, *start)) {
+		snprintf(why, wl, "cannot resume '%s' in %s: %s", e->name, x->st->dir,
+			 strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 /* A regular file entry: refuse early, or receive, verify, store. */
 static int recv_file(struct rx *x, const struct xf_entry *e, int resolved, char *why, size_t wl)
 {
@@ -199,21 +248,43 @@ static int recv_file(struct rx *x, const struct xf_entry *e, int resolved, char 
 	enum sink sink = x->o->to_stdout ? SINK_STDOUT : SINK_STORE;
 	struct xf_file_report *r = &x->rep->files[x->rep->n_files];
 	double t0 = xf_now();
+	EVP_MD_CTX *prefix = NULL;
+	uint64_t start = 0;
+	int r2;
 
 	x->n_files++;
 	if (x->o->to_stdout && x->n_files > 1) {
 		snprintf(why, wl, "refusing '%s': --stdout takes one file", e->name);
 		status = XF_REFUSED;
 	} else if (sink == SINK_STORE && (!resolved || xf_store_check(x->st, e, why, wl) ||
-		   xf_store_open(x->st, e, why, wl))) {
+		   (e->kind == 'f' || !x->st->peer_key[0] || !x->o->resume ?
+		    xf_store_open(x->st, e, why, wl) : 0))) {
+		status = XF_REFUSED;
+	} else if (e->kind == 'r' && sink != SINK_STORE) {
+		snprintf(why, wl, "refusing '%s': a resumable file cannot go to standard output",
+			 e->name);
 		status = XF_REFUSED;
 	}
 	if (status != XF_OK) {
 		sink = SINK_DROP;
 		if (verdict(x, status, why))
 			return -1;
+		if (e->kind == 'r')
+			return 0;	/* no file part follows a refused 'r' */
 	}
-	if (recv_file_part(x, e, sink, &status, why, wl)) {
+	if (e->kind == 'r') {
+		r2 = resume(x, e, &start, &prefix, why, wl);
+		if (r2) {
+			xf_store_discard(x->st);
+			EVP_MD_CTX_free(prefix);
+			return r2 < 0 ? -1 : verdict(x, XF_REFUSED, why);
+		}
+	}
+	r2 = recv_file_part(x, e, sink, &status, why, wl, start, prefix);
+	EVP_MD_CTX_free(prefix);
+	if (status == XF_BAD_HASH)
+		x->st->keep = 0;	/* a partial file that does not verify goes */
+	if (r2) {
 		xf_store_discard(x->st);
 		return -1;
 	}
@@ -261,7 +332,7 @@ static int recv_entry(struct rx *x)
 		x->cap = cap;
 	}
 	resolved = !xf_store_resolve(x->st, &e, why, sizeof(why));
-	if (e.kind == 'f') {
+	if (e.kind == 'f' || e.kind == 'r') {
 		r = recv_file(x, &e, resolved, why, sizeof(why));
 	} else if (x->o->to_stdout) {
 		snprintf(why, sizeof(why), "refusing '%s': --stdout takes one regular file, "
@@ -348,7 +419,8 @@ static int connection(int sock, const struct xf_opts *o, struct secx_cfg *cfg, i
 	struct secx_session sess = { 0 };
 	struct xf_report rep = { .tool = "secx-recv", .verb = "received", .sess = &sess };
 	struct xf_store st = { .dirfd = o->dirfd, .dir = o->dir, .force = o->force,
-			       .preserve = o->preserve, .umask = o->umask, .fd = -1, .pfd = -1 };
+			       .preserve = o->preserve, .umask = o->umask, .fd = -1, .pfd = -1,
+			       .resume = o->resume };
 	int ret = -1;
 
 	rep.files = calloc(64, sizeof(*rep.files));
@@ -365,6 +437,10 @@ static int connection(int sock, const struct xf_opts *o, struct secx_cfg *cfg, i
 		else {
 			xf_nodelay(sock);
 			xf_deadlines(sock);
+			/* the owner of resumable partial files: who authenticated, by what key */
+			if (sess.auth != SECX_AUTH_ANON && (sess.peer_name[0] || sess.peer_fp[0]))
+				snprintf(st.peer_key, sizeof(st.peer_key), "%d/%s/%s",
+					 (int)sess.auth, sess.peer_name, sess.peer_fp);
 			ret = session(sock, &st, o, &rep);
 		}
 	}
@@ -396,6 +472,8 @@ static void usage(FILE *f)
 "  --quiet                 no listening line, progress or summary line\n"
 "  --bind ADDR             listen on ADDR only (default: all, IPv6 and IPv4)\n"
 "  --once                  one connection, no fork, its result is the exit status\n"
+"  --resume                keep a partial file (keyed by the authenticated peer,\n"
+"                          path, size, mtime) so a sender's --resume continues it\n"
 "  --stdout                one file's body to standard output, not DIR (implies\n"
 "                          --once; exit 0 only if its SHA-256 verified)\n"
 "  --idle-timeout SECONDS  after the handshake, fail when the sender makes no\n"
@@ -451,6 +529,8 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 			o->quiet = 1;
 		} else if (!strcmp(argv[i], "--once")) {
 			o->once = 1;
+		} else if (!strcmp(argv[i], "--resume")) {
+			o->resume = 1;
 		} else if (!strcmp(argv[i], "--stdout")) {
 			o->to_stdout = o->once = 1;
 		} else if (!strcmp(argv[i], "--idle-timeout")) {

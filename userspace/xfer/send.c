@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "xfer.h"
@@ -42,7 +43,7 @@ struct src {
 	struct xf_entry h;
 };
 
-static int quiet, json;
+static int quiet, json, resume_opt;
 static const char *stdin_name = "stdin";
 static struct src *srcs;
 static size_t n_srcs, cap_srcs;
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 		"                          symlinks as links; never follows a symlink)\n"
 		"  -                       send standard input (a stream of unknown length)\n"
 		"  --stdin-name NAME       the path standard input is stored under (\"stdin\")\n"
+		"  --resume                continue files the receiver (--resume) kept from an\n"
+		"                          interrupted transfer, once their prefix hash matches\n"
 		"  --json                  summary as one JSON object on stdout\n"
 		"  --quiet                 no progress and no summary line\n"
 		"  --idle-timeout SECONDS  after the handshake, fail when the receiver makes no\n"
@@ -244,18 +247,31 @@ static void entry_failed(struct pipe_state *ps, const struct src *s, const char 
 }
 
 /* One verdict, for entry ps->done; 0, or -1 (the transfer ends). */
-static int read_verdict(struct pipe_state *ps)
+static int read_verdict_st(struct pipe_state *ps, int first)
 {
 	char msg[XF_MSG_MAX + 1];
 	unsigned int status;
 	struct src *s;
+	uint8_t b[2];
+	size_t len;
 
 	while (srcs[ps->done].skipped)
 		ps->done++;
 	s = &srcs[ps->done];
-	if (xf_recv_reply(ps->sock, &status, msg, sizeof(msg)))
+	if (first >= 0) {
+		/* the status byte was read already (a resume's answer) */
+		status = (unsigned int)first;
+		if (xf_read_full(ps->sock, b, 2))
+			goto io;
+		len = (size_t)b[0] << 8 | b[1];
+		if (len > XF_MSG_MAX || xf_read_full(ps->sock, msg, len))
+			goto io;
+		msg[len] = 0;
+	} else if (xf_recv_reply(ps->sock, &status, msg, sizeof(msg))) {
+io:
 		return xf_fail("%s: no answer from the receiver: %s", s->path,
 			       errno ? xf_io_error(errno) : "the receiver closed the connection");
+	}
 	if (status >= XF_PROTO)
 		return xf_fail("receiver ended the transfer at %s: %s", s->path, msg);
 	if (s->h.kind == 'f' && s->h.size != XF_STREAM)
@@ -281,6 +297,11 @@ static int waiting(struct pipe_state *ps)
 	while (ps->done < ps->sent && srcs[ps->done].skipped)
 		ps->done++;
 	return ps->done < ps->sent;
+}
+
+static int read_verdict(struct pipe_state *ps)
+{
+	return read_verdict_st(ps, -1);
 }
 
 /* Verdicts that are there already, without waiting. */
@@ -323,12 +344,65 @@ static int send_failed(struct pipe_state *ps, const struct src *s)
 	return xf_fail("sending %s: %s", s->path, xf_io_error(e));
 }
 
+/*
+ * Kind 'r': the receiver offers the first OFFSET bytes it kept, with their
+ * SHA-256; we hash our own first OFFSET bytes (into @md, which goes on to
+ * hash the whole file) and start there only if they match, else at 0.
+ * 0 go on from *start; 1 refused (its verdict read); -1 the transfer ends.
+ */
+static int resume_answer(struct pipe_state *ps, struct src *s, EVP_MD_CTX *md, uint8_t *buf,
+			 uint64_t *start)
+{
+	uint8_t b[40], mine[32];
+	EVP_MD_CTX *tmp;
+	uint64_t offset, off = 0;
+	ssize_t n;
+
+	if (xf_read_full(ps->sock, b, 1))
+		return xf_fail("%s: no answer from the receiver: %s", s->path,
+			       errno ? xf_io_error(errno) : "the receiver closed the connection");
+	if (b[0] != XF_OFFER) {
+		if (read_verdict_st(ps, b[0]))
+			return -1;
+		return 1;
+	}
+	if (xf_read_full(ps->sock, b, 40))
+		return xf_fail("%s: receiving the resume offer: %s", s->path,
+			       errno ? xf_io_error(errno) : "the receiver closed the connection");
+	offset = (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+		 (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+		 (uint64_t)b[6] << 8 | b[7];
+	while (offset && offset <= s->h.size && off < offset) {
+		size_t want = offset - off < XF_CHUNK ? (size_t)(offset - off) : XF_CHUNK;
+
+		n = pread(s->fd, buf, want, (off_t)off);
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	*start = 0;
+	tmp = EVP_MD_CTX_new();
+	if (offset && off == offset && tmp && EVP_MD_CTX_copy_ex(tmp, md) &&
+	    EVP_DigestFinal_ex(tmp, mine, NULL) && !CRYPTO_memcmp(mine, b + 8, 32))
+		*start = offset;
+	EVP_MD_CTX_free(tmp);
+	if (!*start)
+		EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	else if (!quiet && !json)
+		fprintf(stderr, "%s: resuming %s at %llu bytes (the receiver's copy of them "
+			"verified by SHA-256)\n", xf_prog, s->path, (unsigned long long)*start);
+	if (xf_send_u64(ps->sock, *start))
+		return send_failed(ps, s);
+	return 0;
+}
+
 /* Body of a regular file: hash each chunk as read, then sendfile() the same range. */
 static int send_file_body(struct pipe_state *ps, struct src *s, size_t idx, EVP_MD_CTX *md,
-			  uint8_t *buf)
+			  uint8_t *buf, off_t start)
 {
 	struct xf_progress p;
-	off_t off = 0, end;
+	off_t off = start, end;
 	ssize_t n;
 	size_t chunk;
 
@@ -451,7 +525,8 @@ static int send_entry(struct pipe_state *ps, size_t idx, uint8_t *buf)
 	size_t sig_len = XF_SIG_MAX;
 	EVP_MD_CTX *md = NULL;
 	struct stat st;
-	int ret = -1;
+	uint64_t start = 0;
+	int ret = -1, r, resumable = resume_opt && s->h.kind == 'f' && s->h.size != XF_STREAM;
 
 	if (s->h.kind == 'f' && s->fd < 0) {
 		/* a file of a tree: opened now, and still the file we walked */
@@ -471,8 +546,18 @@ static int send_entry(struct pipe_state *ps, size_t idx, uint8_t *buf)
 	}
 	if (s->h.kind == 'f' && s->h.size != XF_STREAM)
 		ps->bytes += s->h.size;
+	if (resumable) {
+		/* the receiver's offer comes next: no verdict may be in between */
+		while (waiting(ps))
+			if (read_verdict(ps))
+				return -1;
+		s->h.kind = 'r';
+	}
 	s->t0 = xf_now();
-	if (xf_send_entry(ps->sock, &s->h, s->h.kind == 'f'))
+	r = xf_send_entry(ps->sock, &s->h, s->h.kind == 'f');
+	if (resumable)
+		s->h.kind = 'f';
+	if (r)
 		return send_failed(ps, s);
 	ps->sent++;
 	if (s->h.kind != 'f')
@@ -482,8 +567,15 @@ static int send_entry(struct pipe_state *ps, size_t idx, uint8_t *buf)
 		xf_fail("cannot set up SHA-256 (out of memory?)");
 		goto out;
 	}
+	if (resumable) {
+		r = resume_answer(ps, s, md, buf, &start);
+		if (r) {
+			ret = r > 0 ? 0 : -1;	/* refused: no file part */
+			goto out;
+		}
+	}
 	if (s->h.size == XF_STREAM ? send_stream_body(ps, s, idx, md, buf) :
-	    send_file_body(ps, s, idx, md, buf))
+	    send_file_body(ps, s, idx, md, buf, (off_t)start))
 		goto out;
 	EVP_DigestFinal_ex(md, digest, NULL);
 	if (xf_signature_make(&s->h, digest, sig, &sig_len) || sig_len > XF_SIG_MAX) {
@@ -600,6 +692,8 @@ int main(int argc, char **argv)
 			printf("secx-send %s (transfer protocol %d)\n", XF_VERSION,
 			       XF_PROTO_VERSION);
 			return 0;
+		} else if (!strcmp(argv[i], "--resume")) {
+			resume_opt = 1;
 		} else if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--recursive")) {
 			recursive = 1;
 		} else if (!strcmp(argv[i], "--stdin-name")) {

@@ -22,6 +22,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "xfer.h"
@@ -190,6 +191,78 @@ int xf_store_open(struct xf_store *s, const struct xf_entry *h, char *why, size_
 }
 
 /*
+ * The key of a resumable temp file: SHA-256 over the authenticated peer,
+ * the path, the size and the mtime, so neither another sender nor another
+ * version of the file meets it.  Its prefix is still verified by hash.
+ */
+int xf_store_open_resume(struct xf_store *s, const struct xf_entry *e, uint64_t *offset,
+			 void *prefix, char *why, size_t len)
+{
+	uint8_t k[32], meta[20], buf[65536];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct stat st;
+	uint64_t off = 0;
+	ssize_t n;
+	int i;
+
+	*offset = 0;
+	if (!md)
+		return snprintf(why, len, "out of memory"), -1;
+	for (i = 0; i < 8; i++) {
+		meta[i] = (uint8_t)(e->size >> (56 - 8 * i));
+		meta[8 + i] = (uint8_t)((uint64_t)e->mtime_sec >> (56 - 8 * i));
+	}
+	for (i = 0; i < 4; i++)
+		meta[16 + i] = (uint8_t)(e->mtime_nsec >> (24 - 8 * i));
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, s->peer_key, strlen(s->peer_key) + 1);
+	EVP_DigestUpdate(md, e->name, e->name_len + 1);
+	EVP_DigestUpdate(md, meta, sizeof(meta));
+	EVP_DigestFinal_ex(md, k, NULL);
+	EVP_MD_CTX_free(md);
+	snprintf(s->tmp, sizeof(s->tmp), TMP_PREFIX "r");
+	for (i = 0; i < 12; i++)
+		snprintf(s->tmp + strlen(s->tmp), 3, "%02x", k[i]);
+	s->fd = openat(s->pfd, s->tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->fd < 0 || fstat(s->fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_nlink != 1) {
+		snprintf(why, len, "refusing '%s': cannot use its partial file in %s: %s", e->name,
+			 s->dir, s->fd < 0 ? strerror(errno) : "not our own plain file");
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+		s->tmp[0] = 0;
+		return -1;
+	}
+	s->keep = 1;
+	while (off < (uint64_t)st.st_size && off < e->size) {
+		size_t want = sizeof(buf);
+
+		if (want > (uint64_t)st.st_size - off)
+			want = (size_t)((uint64_t)st.st_size - off);
+		if (want > e->size - off)
+			want = (size_t)(e->size - off);
+		n = pread(s->fd, buf, want, (off_t)off);
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate((EVP_MD_CTX *)prefix, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	*offset = off;
+	s->off = s->hole = s->hole_end = s->synced = 0;
+	return 0;
+}
+
+int xf_store_resume_at(struct xf_store *s, uint64_t start)
+{
+	if (ftruncate(s->fd, (off_t)start))
+		return -1;
+	s->off = s->synced = start;
+	s->hole = s->hole_end = start;
+	return 0;
+}
+
+/*
  * Reserve the blocks before the body moves, so a full or size-limited file
  * system refuses the file at once instead of after gigabytes.  fallocate()
  * itself, not posix_fallocate(): glibc would emulate it by writing zeros.
@@ -341,6 +414,7 @@ int xf_store_commit(struct xf_store *s, const struct xf_entry *h, char *why, siz
 	close(s->fd);
 	s->fd = -1;
 	s->tmp[0] = 0;
+	s->keep = 0;
 	if (fsync(s->pfd)) {
 		snprintf(why, len, "'%s' was renamed into %s but the directory cannot be flushed: %s",
 			 h->name, s->dir, strerror(errno));
@@ -460,18 +534,23 @@ int xf_store_finish_dirs(struct xf_store *s, char *why, size_t len)
 
 void xf_store_discard(struct xf_store *s)
 {
-	if (s->fd >= 0)
+	if (s->fd >= 0) {
+		/* a kept partial file: its zero tail, so its size is what arrived */
+		if (s->keep && s->tmp[0])
+			flush_hole(s);
 		close(s->fd);
-	if (s->tmp[0])
+	}
+	if (s->tmp[0] && !s->keep)
 		unlinkat(s->pfd, s->tmp, 0);
 	s->fd = -1;
 	s->tmp[0] = 0;
+	s->keep = 0;
 }
 
 /* Signals must not leave the temporary file behind (async-signal-safe). */
 static void on_signal(int sig)
 {
-	if (cleanup_store && cleanup_store->tmp[0])
+	if (cleanup_store && cleanup_store->tmp[0] && !cleanup_store->keep)
 		unlinkat(cleanup_store->pfd, cleanup_store->tmp, 0);
 	signal(sig, SIG_DFL);
 	raise(sig);

@@ -222,7 +222,7 @@ int xf_recv_entry(int fd, struct xf_entry *e)
 	if (xf_read_full(fd, b, 3))
 		return -1;
 	e->kind = (char)b[0];
-	if (e->kind != 'f' && e->kind != 'd' && e->kind != 'l')
+	if (e->kind != 'f' && e->kind != 'r' && e->kind != 'd' && e->kind != 'l')
 		return proto_err("unknown kind");
 	e->name_len = (size_t)get_be(b + 1, 2);
 	if (!e->name_len || e->name_len > XF_PATH_MAX)
@@ -236,9 +236,11 @@ int xf_recv_entry(int fd, struct xf_entry *e)
 	e->link_len = (size_t)get_be(b + 24, 2);
 	if (e->mtime_nsec >= 1000000000u)
 		return proto_err("mtime_nsec out of range");
-	if (e->kind != 'f' && e->size)
+	if ((e->kind == 'd' || e->kind == 'l') && e->size)
 		return proto_err("size on a directory or symlink");
-	if (e->kind == 'f' && e->size != XF_STREAM && e->size > INT64_MAX)
+	if (e->kind == 'r' && e->size == XF_STREAM)
+		return proto_err("a resumable file of unknown length");
+	if (e->kind != 'd' && e->kind != 'l' && e->size != XF_STREAM && e->size > INT64_MAX)
 		return proto_err("size over 2^63-1");
 	if (e->kind == 'l' ? !e->link_len || e->link_len > XF_PATH_MAX : e->link_len != 0)
 		return proto_err("symlink target length out of range");
@@ -246,6 +248,34 @@ int xf_recv_entry(int fd, struct xf_entry *e)
 		return -1;
 	if (memchr(e->link, 0, e->link_len))
 		return proto_err("NUL in a symlink target");
+	return 0;
+}
+
+int xf_send_offer(int fd, uint64_t offset, const uint8_t sha256[32])
+{
+	uint8_t b[1 + 8 + 32];
+
+	b[0] = XF_OFFER;
+	put_be(b + 1, offset, 8);
+	memcpy(b + 9, sha256, 32);
+	return xf_write_full(fd, b, sizeof(b));
+}
+
+int xf_send_u64(int fd, uint64_t v)
+{
+	uint8_t b[8];
+
+	put_be(b, v, 8);
+	return xf_write_more(fd, b, 8);
+}
+
+int xf_recv_u64(int fd, uint64_t *v)
+{
+	uint8_t b[8];
+
+	if (xf_read_full(fd, b, 8))
+		return -1;
+	*v = get_be(b, 8);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #define XF_OLD_FILE	'F'	/* protocol 1: refused with XF_PROTO */
 #define XF_END		'E'
 #define XF_SIG		'S'
+#define XF_OFFER	'O'	/* resume offer, receiver -> sender, kind 'r' */
 #define XF_NAME_MAX	255	/* one path component */
 #define XF_PATH_MAX	4095	/* a relative path; also a symlink target */
 #define XF_MSG_MAX	512
@@ -39,7 +40,7 @@ enum xf_status {
 
 /* One entry of the transfer (Documentation/tools.rst, "Transfer protocol"). */
 struct xf_entry {
-	char kind;				/* 'f', 'd', 'l' */
+	char kind;				/* 'f', 'r' (resumable 'f'), 'd', 'l' */
 	char name[XF_PATH_MAX + 1];		/* the relative path, NUL-terminated */
 	size_t name_len;
 	uint64_t size;				/* 'f': bytes or XF_STREAM */
@@ -77,6 +78,9 @@ int xf_recv_entry(int fd, struct xf_entry *e);
 /* Body framing: a chunk's length, the end (be32 0) + SHA-256 + sig. */
 int xf_send_chunk_len(int fd, uint32_t len);
 int xf_send_trailer(int fd, const uint8_t sha256[32], const uint8_t *sig, size_t sig_len);
+int xf_send_offer(int fd, uint64_t offset, const uint8_t sha256[32]);
+int xf_send_u64(int fd, uint64_t v);
+int xf_recv_u64(int fd, uint64_t *v);
 int xf_send_reply(int fd, unsigned int status, const char *msg);
 int xf_recv_reply(int fd, unsigned int *status, char *msg, size_t msg_len);
 const char *xf_io_error(int err);
@@ -143,6 +147,9 @@ struct xf_store {
 	const char *dir;
 	int force;
 	int preserve;			/* -p: the sender's permission bits as they are */
+	int resume;			/* --resume: keyed temp files kept on failure */
+	int keep;			/* this temp file survives a failure */
+	char peer_key[2 * SECX_NAME_MAX + 80];	/* authenticated peer, "" if none */
 	unsigned int umask;		/* the receiver's umask, applied without -p */
 	int fd;				/* temp file, -1 if none */
 	char tmp[XF_NAME_MAX + 32];
@@ -154,6 +161,15 @@ struct xf_store {
 int xf_store_resolve(struct xf_store *s, const struct xf_entry *e, char *why, size_t why_len);
 int xf_store_check(struct xf_store *s, const struct xf_entry *h, char *why, size_t why_len);
 int xf_store_open(struct xf_store *s, const struct xf_entry *h, char *why, size_t why_len);
+/*
+ * Kind 'r' with --resume: open (or create) the temp file keyed by the peer,
+ * path, size and mtime; *offset = the bytes it holds, @prefix (initialised)
+ * has hashed them.  0 or -1 (@why).
+ */
+int xf_store_open_resume(struct xf_store *s, const struct xf_entry *e, uint64_t *offset,
+			 void *prefix, char *why, size_t why_len);
+/* The sender's answer: continue at @start (0: start over). */
+int xf_store_resume_at(struct xf_store *s, uint64_t start);
 /* Body bytes in order; all-zero blocks become holes.  0 or -1 (errno). */
 int xf_store_write(struct xf_store *s, const uint8_t *buf, size_t n);
 int xf_store_commit(struct xf_store *s, const struct xf_entry *h, char *why, size_t why_len);
@@ -176,6 +192,7 @@ struct xf_opts {
 	int dirfd;
 	int force, preserve, json, quiet, once;
 	int to_stdout;			/* --stdout: one file's body to fd 1 */
+	int resume;			/* --resume: keep keyed partial files */
 	unsigned int umask;
 	unsigned int max_hs, max_src;
 	int activated_fd;		/* listening socket from systemd, or -1 */
