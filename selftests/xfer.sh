@@ -307,6 +307,48 @@ v2_tests() {
 		diag send.err recv.err
 	fi
 
+	# --resume: the sender SIGKILLed at 3 points, then resumed each time.
+	head -c $((64 * 1024 * 1024)) /dev/urandom >src/rbig
+	rm -rf dst
+	mkdir dst
+	rok=1 rmsg=
+	for pct in 50 20 80; do
+		# shellcheck disable=SC2086
+		in_r secx-recv --once --resume --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+		RPID=$!
+		RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+		# shellcheck disable=SC2086
+		in_s secx-send $ED_S --resume src/rbig "$ADDR" "$RPORT" >send.out 2>send.err &
+		spid=$!
+		want=$((64 * 1024 * 1024 * pct / 100)) _i=0 sz=0
+		while [ "$sz" -lt "$want" ] && [ $_i -lt 3000 ]; do
+			sz=$(stat -c %s dst/.secx-part.r* 2>/dev/null || echo 0)
+			_i=$((_i + 1))
+		done
+		kill -9 "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+		wait_rc "$RPID" 60
+		kept=$(stat -c %s dst/.secx-part.r* 2>/dev/null || echo 0)
+		[ -e dst/rbig ] && rok=0
+		[ "$kept" -gt 0 ] || rok=0
+		rmsg="$rmsg $pct%:$kept"
+		# shellcheck disable=SC2086
+		in_r secx-recv --once --resume --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+		RPID=$!
+		RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+		# shellcheck disable=SC2086
+		run_send $ED_S --resume src/rbig
+		{ [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && grep -q resuming send.err &&
+		  [ "$(hash_of src/rbig)" = "$(hash_of dst/rbig)" ]; } || rok=0
+		rm -f dst/rbig
+	done
+	if [ "$rok" = 1 ] && [ -z "$(ls -A dst)" ]; then
+		pass "$T: --resume after SIGKILL of the sender at 3 points (kept bytes:$rmsg): identical, nothing under the name before"
+	else
+		fail "$T: --resume ($rmsg, send $SRC, recv $RRC)"
+		diag send.err recv.err
+	fi
+
 	# A symlink stored by one transfer, then a tree that goes through it.
 	rm -rf e1 e2 outside
 	mkdir -p e1/top e2/top/esc outside
