@@ -317,8 +317,10 @@ v2_tests() {
 		in_r secx-recv --once --resume --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
 		RPID=$!
 		RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+		# not through in_s: $! must be secx-send itself (ip netns exec execs it)
 		# shellcheck disable=SC2086
-		in_s secx-send $ED_S --resume src/rbig "$ADDR" "$RPORT" >send.out 2>send.err &
+		$IP netns exec "$NS_S" secx-send $ED_S --resume src/rbig "$ADDR" "$RPORT" \
+			>send.out 2>send.err &
 		spid=$!
 		want=$((64 * 1024 * 1024 * pct / 100)) _i=0 sz=0
 		while [ "$sz" -lt "$want" ] && [ $_i -lt 3000 ]; do
