@@ -10,13 +10,16 @@
 #
 # POSIX sh for busybox ash.  Prints TAP; exits 1 if any test failed.
 #   sh xfer.sh [quick]     quick: skip the 100 MiB transfers
+#   sh xfer.sh tree        only the protocol-2 tests (trees, streams, 10 000
+#                          files, symlink escape); with /secx/old/secx-send and
+#                          secx-recv present, also time the protocol-1 tools
 
 IP=/usr/sbin/ip
 W=/tmp/secx-xfer
 # SECX_BIG_DIV=N (the debug-kernel lane: 8) divides the big file's size
 case "${SECX_BIG_DIV:-1}" in ''|*[!0-9]*|0) div=1 ;; *) div=${SECX_BIG_DIV:-1} ;; esac
 BIG=$((100 * 1024 * 1024 / div))
-[ "$1" = quick ] && BIG=
+[ "$1" = quick ] || [ "$1" = tree ] && BIG=
 
 n=0 nfail=0
 pass() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -235,6 +238,205 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# Protocol 2 over the veth pair: a 3-level tree with modes, mtimes and
+# symlinks; stdin -> stdout; a symlink sent earlier cannot lead a later file
+# out of DIR; 10 000 files of 4 KiB pipelined (timed, and against the
+# protocol-1 tools when /secx/old has them).
+now() { cut -d' ' -f1 /proc/uptime; }
+# One line per entry under $1: type, mode, mtime, size, name / link target.
+listing() {
+	(cd "$1" && find . | sort | while read -r p; do
+		if [ -L "$p" ]; then
+			stat -c '%F %Y %N' "$p"
+		elif [ -d "$p" ]; then
+			stat -c '%F %a %Y %n' "$p"
+		else
+			stat -c '%F %a %Y %s %n' "$p"
+		fi
+	done)
+}
+v2_tests() {
+	use_veth
+	rm -rf tsrc
+	mkdir -p tsrc/top/a/b/c
+	head -c 5000 /dev/urandom >tsrc/top/f0
+	head -c 70000 /dev/urandom >'tsrc/top/a/#hash'
+	head -c 1 /dev/urandom >'tsrc/top/a/b/with space'
+	head -c 1048600 /dev/urandom >tsrc/top/a/b/c/deep
+	: >tsrc/top/a/b/c/empty
+	ln -s ../f0 tsrc/top/a/rel
+	ln -s /etc/passwd tsrc/top/a/b/abs
+	ln -s nowhere tsrc/top/a/b/c/dangling
+	chmod 0600 tsrc/top/f0
+	chmod 0750 'tsrc/top/a/#hash'
+	chmod 0711 tsrc/top/a/b
+	chmod 0700 tsrc/top/a/b/c
+	touch -h -d '2001-02-03 04:05:06' tsrc/top/a/rel
+	touch -d '2002-03-04 05:06:07' tsrc/top/a/b/c/deep tsrc/top/a/b/c tsrc/top/a/b \
+		tsrc/top/a tsrc/top
+	start_recv -p --json $ED_R
+	# shellcheck disable=SC2086
+	run_send --json $ED_S -r tsrc/top
+	listing tsrc/top >tree.want
+	listing dst/top >tree.got 2>&1
+	if [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && cmp -s tree.want tree.got &&
+	   [ "$(hash_of tsrc/top/a/b/c/deep)" = "$(hash_of dst/top/a/b/c/deep)" ] &&
+	   [ "$(hash_of 'tsrc/top/a/#hash')" = "$(hash_of 'dst/top/a/#hash')" ] &&
+	   [ "$(wc -l <tree.want)" = 12 ]; then
+		pass "$T: -r: 3-level tree round-trips (12 entries: modes, mtimes, symlinks as links, '#' and space names)"
+	else
+		fail "$T: -r tree (send $SRC, recv $RRC, $(wc -l <tree.want) entries sent)"
+		diff tree.want tree.got | sed 's/^/#   /' | head -n 20
+		diag send.err recv.err
+	fi
+
+	head -c 3000017 /dev/urandom >src/stream
+	rm -f stream.out recv.err
+	# shellcheck disable=SC2086
+	in_r secx-recv --stdout --bind "$ADDR" $ED_R 0 >stream.out 2>recv.err &
+	RPID=$!
+	RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+	# shellcheck disable=SC2086
+	cat src/stream | in_s timeout 120 secx-send $ED_S --stdin-name s.bin - "$ADDR" "$RPORT" \
+		>send.out 2>send.err
+	SRC=$?
+	wait_rc "$RPID" 60
+	RRC=$?
+	if [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && [ "$(hash_of src/stream)" = "$(hash_of stream.out)" ]; then
+		pass "$T: cat FILE | secx-send - | secx-recv --stdout: identical (3000017 bytes, splice from a pipe)"
+	else
+		fail "$T: stdin -> stdout (send $SRC, recv $RRC)"
+		diag send.err recv.err
+	fi
+
+	# --resume: the sender SIGKILLed at 3 points, then resumed each time.
+	head -c $((64 * 1024 * 1024)) /dev/urandom >src/rbig
+	rm -rf dst
+	mkdir dst
+	rok=1 rmsg=
+	for pct in 50 20 80; do
+		# shellcheck disable=SC2086
+		in_r secx-recv --once --resume --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+		RPID=$!
+		RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+		# not through in_s: $! must be secx-send itself (ip netns exec execs it)
+		# shellcheck disable=SC2086
+		$IP netns exec "$NS_S" secx-send $ED_S --resume src/rbig "$ADDR" "$RPORT" \
+			>send.out 2>send.err &
+		spid=$!
+		want=$((64 * 1024 * 1024 * pct / 100)) _i=0 sz=0
+		while [ "$sz" -lt "$want" ] && [ $_i -lt 3000 ]; do
+			sz=$(stat -c %s dst/.secx-part.r* 2>/dev/null || echo 0)
+			_i=$((_i + 1))
+		done
+		kill -9 "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+		wait_rc "$RPID" 60
+		kept=$(stat -c %s dst/.secx-part.r* 2>/dev/null || echo 0)
+		[ -e dst/rbig ] && rok=0
+		[ "$kept" -gt 0 ] || rok=0
+		rmsg="$rmsg $pct%:$kept"
+		# shellcheck disable=SC2086
+		in_r secx-recv --once --resume --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+		RPID=$!
+		RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+		# shellcheck disable=SC2086
+		run_send $ED_S --resume src/rbig
+		{ [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && grep -q resuming send.err &&
+		  [ "$(hash_of src/rbig)" = "$(hash_of dst/rbig)" ]; } || rok=0
+		rm -f dst/rbig
+	done
+	if [ "$rok" = 1 ] && [ -z "$(ls -A dst)" ]; then
+		pass "$T: --resume after SIGKILL of the sender at 3 points (kept bytes:$rmsg): identical, nothing under the name before"
+	else
+		fail "$T: --resume ($rmsg, send $SRC, recv $RRC)"
+		diag send.err recv.err
+	fi
+
+	# A symlink stored by one transfer, then a tree that goes through it.
+	rm -rf e1 e2 outside
+	mkdir -p e1/top e2/top/esc outside
+	ln -s "$W/outside" e1/top/esc
+	echo pwned >e2/top/esc/pwned
+	start_recv --force $ED_R
+	# shellcheck disable=SC2086
+	run_send $ED_S -r e1/top
+	s1=$SRC r1=$RRC
+	rm -f recv.err
+	# shellcheck disable=SC2086
+	in_r secx-recv --once --force --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+	RPID=$!
+	RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+	# shellcheck disable=SC2086
+	run_send $ED_S -r e2/top
+	if [ "$s1" = 0 ] && [ "$r1" = 0 ] && [ -L dst/top/esc ] && [ "$SRC" = 1 ] &&
+	   [ "$RRC" = 1 ] && [ -z "$(ls -A outside)" ] && grep -q 'not a directory' send.err &&
+	   ! ls -A dst/top | grep -q secx-part; then
+		pass "$T: symlink escape: a later 'top/esc/pwned' through the stored link 'top/esc' is refused, nothing outside DIR: $(cat send.err)"
+	else
+		fail "$T: symlink escape (first $s1/$r1, then send $SRC, recv $RRC, outside: $(ls -A outside))"
+		diag send.err recv.err
+	fi
+
+	# 10 000 files of 4 KiB, written in one awk process (no fork per file).
+	rm -rf many
+	mkdir many
+	awk 'BEGIN { srand(7); b = ""; for (i = 0; i < 4090; i++) b = b sprintf("%c", 97 + int(rand() * 26));
+		for (i = 0; i < 10000; i++) { f = sprintf("many/f%05d", i); printf "%06d%s", i, b > f; close(f) } }'
+	want=$(cat many/* | sha256sum | cut -d' ' -f1)
+	start_recv $ED_R
+	t0=$(now)
+	# shellcheck disable=SC2086
+	run_send $ED_S -r many
+	t1=$(now)
+	got=$(cat dst/many/* 2>/dev/null | sha256sum | cut -d' ' -f1)
+	new=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	if [ "$SRC" = 0 ] && [ "$RRC" = 0 ] && [ "$(ls dst/many | wc -l)" = 10000 ] &&
+	   [ "$want" = "$got" ]; then
+		pass "$T: 10 000 files x 4 KiB in one connection, pipelined: $new s"
+	else
+		fail "$T: 10 000 files (send $SRC, recv $RRC, $(ls dst/many | wc -l) arrived)"
+		diag send.err recv.err
+	fi
+	if [ -x /secx/old/secx-send ] && [ -x /secx/old/secx-recv ]; then
+		# protocol 1 opens every file before connecting (1024 descriptors)
+		# and takes at most 4096 per connection: ten connections of 1000
+		rm -rf dst
+		mkdir -p dst
+		t0=$(now)
+		ok=1
+		for part in 0 1 2 3 4 5 6 7 8 9; do
+			# shellcheck disable=SC2086
+			in_r /secx/old/secx-recv --once --dir dst --bind "$ADDR" $ED_R 0 >recv.out 2>recv.err &
+			RPID=$!
+			RPORT=$(listen_port recv.err "$RPID") || RPORT=1
+			# shellcheck disable=SC2086
+			in_s /secx/old/secx-send $ED_S many/f0$part* "$ADDR" "$RPORT" >send.out 2>send.err ||
+				{ ok=0; kill "$RPID" 2>/dev/null; }
+			wait_rc "$RPID" 300 || ok=0
+			kill "$RPID" 2>/dev/null
+		done
+		t1=$(now)
+		old=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+		if [ "$ok" = 1 ] && [ "$(ls dst | wc -l)" = 10000 ]; then
+			pass "$T: the same 10 000 files with the protocol-1 tools (stop-and-wait, 10 connections): $old s (protocol 2: $new s)"
+		else
+			fail "$T: protocol-1 tools on 10 000 files"
+			diag send.err recv.err
+		fi
+	fi
+	rm -rf many dst e1 e2 tsrc outside
+	mkdir dst
+}
+if [ "$1" = tree ]; then
+	v2_tests
+	echo "1..$n"
+	echo "# xfer.sh tree: $((n - nfail)) of $n passed on $(uname -r)"
+	[ "$nfail" = 0 ]
+	exit
+fi
+
+# ---------------------------------------------------------------------------
 transfers() {
 	tx0=$(stat_of "$NS_S" TxRecords-aes-128-gcm)
 	txb0=$(stat_of "$NS_S" TxBytes-aes-128-gcm)
@@ -334,6 +536,8 @@ for s in aes-128-gcm aes-256-gcm chacha20-poly1305 aes-128-cbc-hmac-sha256 \
 	fi
 done
 
+v2_tests
+
 # ---------------------------------------------------------------------------
 # Refusals, over the veth pair: one line, exit 1 on both sides, no file.
 use_veth
@@ -392,22 +596,25 @@ else
 	diag send.err
 fi
 
-# Names a hostile sender may announce; the receiver refuses each before
-# any data moves.  The sender is secx-handshake connect writing the
-# transfer protocol by hand.
-for name in ../escape "/tmp/secx-xfer/abs" .. . "a/b" "$(printf 'bad\001name')"; do
+# Paths a hostile sender may announce; the receiver refuses each before
+# any data moves (status 1 at once), drops the body and goes on.  The
+# sender is secx-handshake connect writing protocol 2 by hand: the entry,
+# a 5-byte chunk, the end, a zero SHA-256, no signature, 'E'; it never
+# closes, so the receiver ends at its --idle-timeout.
+z8='\000\000\000\000\000\000\000\000'
+for name in ../escape "/tmp/secx-xfer/abs" .. . "a//b" "a/../../b" "$(printf 'bad\001name')"; do
 	len=$(printf %s "$name" | wc -c)
-	start_recv --psk psk
+	start_recv --psk psk --idle-timeout 2
 	in_s timeout 30 secx-handshake connect "$ADDR" "$RPORT" --psk psk -- \
-		sh -c "printf 'F\\000$(oct "$len")%s\\000\\000\\000\\000\\000\\000\\000\\005\\000\\000\\001\\244hello' '$name'; cat >$W/reply" \
+		sh -c "printf 'Nf\\000$(oct "$len")%s\\000\\000\\001\\244$z8\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\005\\000\\000\\000\\000\\000\\005hello\\000\\000\\000\\000$z8$z8$z8$z8\\000E' '$name'; cat >$W/reply" \
 		>send.out 2>send.err
 	SRC=$?
 	wait_rc "$RPID" 30
 	RRC=$?
 	st=$(head -c 1 reply 2>/dev/null | hexof)
-	if [ "$RRC" = 1 ] && [ "$st" = 01 ] && grep -q refusing recv.err &&
+	if [ "$RRC" = 1 ] && [ "$st" = 01 ] && grep -q refusing reply &&
 	   [ -z "$(ls -A dst)" ] && [ ! -e escape ] && [ ! -e abs ]; then
-		pass "$T: refuses name '$name': $(tail -n 1 recv.err | tr -d '\001')"
+		pass "$T: refuses path '$name': $(tail -c +4 reply | tr -d '\001')"
 	else
 		fail "$T: name '$name' (recv $RRC, reply status '$st')"
 		diag send.err recv.err

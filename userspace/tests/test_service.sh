@@ -49,6 +49,17 @@ knock() {
 	done
 	sleep 1
 }
+# SIGTERM the service; its exit status, or 124 if it is still there after 5 s
+stop() {
+	local k
+	kill -TERM "$spid" 2>/dev/null
+	for k in $(seq 100); do
+		kill -0 "$spid" 2>/dev/null || { wait "$spid"; return; }
+		sleep 0.05
+	done
+	kill -KILL "$spid"; wait "$spid"
+	return 124
+}
 refusals() { grep -c "refused: more than .* new connections a minute from $1 (--rate-per-source $2)" "$W/svc.err"; }
 
 start 127.0.0.1 --rate-per-source 3
@@ -56,21 +67,21 @@ knock 127.0.0.1 5
 r=$(refusals 127.0.0.1 3)
 check "--rate-per-source 3: 5 connections at once, the last 2 refused with one line each ($r)" \
 	[ "$r" = 2 ]
-kill -TERM "$spid"; wait "$spid"; rc=$?
+stop; rc=$?
 check "the service survives them and stops on SIGTERM with 0 (rc $rc)" [ $rc = 0 ]
 
 start 127.0.0.1 --rate-per-source 0
 knock 127.0.0.1 6
 check "--rate-per-source 0: no limit ($(grep -c refused "$W/svc.err") refused)" \
 	eval '! grep -q "new connections a minute" "$W/svc.err"'
-kill -TERM "$spid"; wait "$spid"
+stop
 
 start ::1 --rate-per-source 2
 if [ -n "$port" ]; then
 	knock ::1 3
 	r=$(refusals "0:0:0:0::/64" 2)
 	check "IPv6: the source is the /64 (::1 counted as 0:0:0:0::/64, $r refused)" [ "$r" = 1 ]
-	kill -TERM "$spid"; wait "$spid"
+	stop
 else
 	ok "IPv6: no ::1 on this host # SKIP"
 fi

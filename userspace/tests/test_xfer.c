@@ -15,6 +15,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
 #include "hs_fixture.h"
 
 static char bindir[512];
@@ -254,25 +258,65 @@ static int raw_sender(const char *port)
 	return fd;
 }
 
-static void put_header(int fd, const char *name, uint64_t size)
+static void put_be(uint8_t *b, uint64_t v, int n)
 {
-	uint8_t b[300];
-	size_t n = 0, len = strlen(name);
-	int i;
+	while (n--) {
+		b[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
 
-	b[n++] = 'F';
-	b[n++] = (uint8_t)(len >> 8);
-	b[n++] = (uint8_t)len;
-	memcpy(b + n, name, len);
-	n += len;
-	for (i = 7; i >= 0; i--)
-		b[n++] = (uint8_t)(size >> (8 * i));
-	memset(b + n, 0, 3);
-	b[n + 3] = 0644 & 0xff;
-	b[n + 2] = 0644 >> 8;
-	n += 4;
+static void put_raw(int fd, const void *b, size_t n)
+{
 	if (write(fd, b, n) != (ssize_t)n)
 		tap_diag("short write");
+}
+
+/* A protocol-2 entry header (Documentation/tools.rst, "Transfer protocol"). */
+static void put_entry(int fd, char kind, const char *name, uint64_t size, const char *link)
+{
+	uint8_t b[9000];
+	size_t n = 0, len = strlen(name), ll = link ? strlen(link) : 0;
+
+	b[n++] = 'N';
+	b[n++] = (uint8_t)kind;
+	put_be(b + n, len, 2);
+	n += 2;
+	memcpy(b + n, name, len);
+	n += len;
+	put_be(b + n, 0644, 4);
+	put_be(b + n + 4, 1600000000, 8);
+	put_be(b + n + 12, 0, 4);
+	put_be(b + n + 16, size, 8);
+	put_be(b + n + 24, ll, 2);
+	n += 26;
+	memcpy(b + n, link, ll);
+	put_raw(fd, b, n + ll);
+}
+
+static void put_header(int fd, const char *name, uint64_t size)
+{
+	put_entry(fd, 'f', name, size, NULL);
+}
+
+/* One chunk of @body (no end marker). */
+static void put_chunk(int fd, const char *body, size_t n)
+{
+	uint8_t b[4];
+
+	put_be(b, n, 4);
+	put_raw(fd, b, 4);
+	put_raw(fd, body, n);
+}
+
+/* The end of a body: zero chunk, SHA-256 (correct or zeros), no signature. */
+static void put_end(int fd, const char *body, int right_hash)
+{
+	uint8_t b[4 + 32 + 1] = { 0 };
+
+	if (right_hash)
+		SHA256((const uint8_t *)body, strlen(body), b + 4);
+	put_raw(fd, b, sizeof(b));
 }
 
 /* Reply: status byte and text. */
@@ -294,7 +338,6 @@ static void hostile(const char *what, const char *name, uint64_t size, const cha
 		    int send_hash, int want_status, const char *want_msg)
 {
 	char msg[600] = "", out[4096], err[4096];
-	uint8_t zero[32] = { 0 };
 	struct proc r;
 	int fd, st = -2, rs;
 
@@ -303,13 +346,12 @@ static void hostile(const char *what, const char *name, uint64_t size, const cha
 	fd = raw_sender(r.port);
 	if (fd >= 0) {
 		put_header(fd, name, size);
-		st = get_reply(fd, msg, sizeof(msg));
-		if (st == 0 && body) {
-			if (write(fd, body, strlen(body)) < 0)
-				st = -3;
-			if (send_hash && write(fd, zero, 32) == 32)
-				st = get_reply(fd, msg, sizeof(msg));
+		if (body) {
+			put_chunk(fd, body, strlen(body));
+			if (send_hash)
+				put_end(fd, body, 0);
 		}
+		st = body && !send_hash ? -1 : get_reply(fd, msg, sizeof(msg));
 		close(fd);
 	}
 	rs = finish(&r, out, sizeof(out), err, sizeof(err));
@@ -661,7 +703,7 @@ static int raw_recv_child(struct raw_recv *rr, char what)
 	if (read(fd, buf, 3 + 2) < 0)		/* header start */
 		_exit(3);
 	poll(NULL, 0, 50);
-	if (read(fd, buf, sizeof(buf)) < 0 || write(fd, "\0\0\0", 3) != 3)
+	if (read(fd, buf, sizeof(buf)) < 0)
 		_exit(3);
 	if (what == 'b') {
 		if (read(fd, buf, 4096) < 0)
@@ -731,7 +773,7 @@ static void test_silent_sender(const char *what, int variant)
 	char out[4096], err[4096];
 	struct timespec a, b;
 	struct proc r;
-	uint8_t end = 'E', st[3];
+	uint8_t end = 'E';
 	int fd, rs;
 	double t;
 
@@ -742,8 +784,7 @@ static void test_silent_sender(const char *what, int variant)
 	if (fd >= 0) {
 		if (variant == 0) {
 			put_header(fd, "notrailer", 5);
-			if (read(fd, st, 3) != 3 || write(fd, "hello", 5) != 5)
-				tap_diag("raw sender");
+			put_chunk(fd, "hello", 5);
 		} else if (variant == 1) {
 			if (write(fd, &end, 1) != 1)
 				tap_diag("raw sender");
@@ -761,6 +802,501 @@ static void test_silent_sender(const char *what, int variant)
 		    strstr(err, variant == 2 ? "after its end" : "--idle-timeout"),
 		    "%s: receiver exit 1 after %.1f s, no file", what, t))
 		tap_diag("recv=%d err=%s", rs, err);
+}
+
+
+/* ---- protocol 2: trees, streams, hostile paths, pipelining ---- */
+
+static double xf_test_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* secx-send with options and sources in one shell command line (stdin redirections allowed). */
+static int send_sh(const char *port, const char *args, char *err, size_t elen)
+{
+	char cmd[4096];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s/secx-send --psk '%s' --quiet %s 127.0.0.1 %s 2>'%s'",
+		 bindir, fx_path("psk"), args, port, fx_path("send.err"));
+	rc = sh("%s", cmd);
+	snprintf(cmd, sizeof(cmd), "%s", fx_path("send.err"));
+	{
+		int fd = open(cmd, O_RDONLY);
+
+		slurp(fd, err, elen);
+	}
+	return rc;
+}
+
+static int mtime_of(const char *path, int follow, time_t *t)
+{
+	struct stat st;
+
+	if ((follow ? stat : lstat)(path, &st))
+		return -1;
+	*t = st.st_mtime;
+	return 0;
+}
+
+/* A 3-level tree: modes, mtimes, symlinks (relative, absolute, dangling), '#' and spaces. */
+static void test_tree(void)
+{
+	static const char *const files[] = { "t/f0", "t/#hash", "t/a/with space",
+					     "t/a/b/f2", "t/a/b/c/deep" };
+	char out[8192], err[4096], e2[4096], a[600], b[600], lnk[600];
+	struct proc r;
+	int ok = 1, i, ss, rs;
+	time_t ta, tb;
+	struct stat sa, sb;
+	ssize_t n;
+
+	sh("mkdir -p '%s/t/a/b/c' '%s/tree' && cd '%s/t' && ln -s ../f0 a/rel && "
+	   "ln -s /etc/hostname a/abs && ln -s nowhere a/b/dangling", fx_dir, fx_dir, fx_dir);
+	for (i = 0; i < 5; i++)
+		make_file(files[i], (size_t)(i * 5000 + 1), i == 3 ? 0750 : 0644);
+	sh("cd '%s/t' && chmod 0750 a/b && chmod 0700 a/b/c && "
+	   "touch -h -d '2001-02-03 04:05:06' a/b/c/deep a/b/c a/b a/rel", fx_dir);
+	start_recv(&r, fx_path("tree"), NULL);
+	snprintf(a, sizeof(a), "-r '%s'", fx_path("t"));
+	ss = send_sh(r.port, a, e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	for (i = 0; i < 5; i++) {
+		snprintf(a, sizeof(a), "%s/%s", fx_dir, files[i]);
+		snprintf(b, sizeof(b), "%s/tree/%s", fx_dir, files[i]);
+		ok &= same_file(a, b) && !stat(a, &sa) && !stat(b, &sb) &&
+		      (sa.st_mode & 07777) == (sb.st_mode & 07777) && sa.st_mtime == sb.st_mtime;
+	}
+	if (!tap_ok(ss == 0 && rs == 0 && ok, "-r: 3-level tree, files identical with modes and "
+		    "mtimes ('#' and space names)"))
+		tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+	ok = 1;
+	for (i = 0; i < 3; i++) {
+		static const char *const dirs[] = { "t/a/b", "t/a/b/c", "t/a" };
+
+		snprintf(a, sizeof(a), "%s/%s", fx_dir, dirs[i]);
+		snprintf(b, sizeof(b), "%s/tree/%s", fx_dir, dirs[i]);
+		ok &= !stat(a, &sa) && !stat(b, &sb) && S_ISDIR(sb.st_mode) &&
+		      (sa.st_mode & 0777) == (sb.st_mode & 0777) && sa.st_mtime == sb.st_mtime;
+	}
+	tap_ok(ok, "directories: modes and mtimes applied after their contents");
+	ok = 1;
+	{
+		static const char *const links[][2] = { { "t/a/rel", "../f0" },
+							{ "t/a/abs", "/etc/hostname" },
+							{ "t/a/b/dangling", "nowhere" } };
+
+		for (i = 0; i < 3; i++) {
+			snprintf(b, sizeof(b), "%s/tree/%s", fx_dir, links[i][0]);
+			n = readlink(b, lnk, sizeof(lnk) - 1);
+			lnk[n > 0 ? n : 0] = 0;
+			ok &= n > 0 && !strcmp(lnk, links[i][1]);
+		}
+		snprintf(a, sizeof(a), "%s/t/a/rel", fx_dir);
+		snprintf(b, sizeof(b), "%s/tree/t/a/rel", fx_dir);
+		ok &= !mtime_of(a, 0, &ta) && !mtime_of(b, 0, &tb) && ta == tb;
+	}
+	tap_ok(ok, "symlinks arrive as links with their targets and mtimes (never followed)");
+	tap_ok(strstr(out, "\"name\":\"t/a/b/c/deep\"") != NULL, "--json lists relative paths");
+	start_recv(&r, fx_path("tree"), NULL);
+	snprintf(a, sizeof(a), "'%s'", fx_path("t"));
+	ss = send_sh(r.port, a, e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 2 || (ss == 1 && strstr(e2, "use -r")), "a directory without -r: refused"))
+		tap_diag("send=%d err=%s", ss, e2);
+}
+
+/* Standard input to standard output: from a pipe (splice) and from a file. */
+static void test_stream(void)
+{
+	char out[64], err[4096], e2[4096], cmd[2048], name[600];
+	int ss, rs, variant, fd;
+
+	make_file("streamsrc", (3 << 20) + 12345, 0644);
+	for (variant = 0; variant < 2; variant++) {
+		char bin[600];
+		char *argv[] = { bin, "--psk", (char *)fx_path("psk"), "--stdout", "0", NULL };
+		struct proc p;
+
+		snprintf(bin, sizeof(bin), "%s/secx-recv", bindir);
+		p.pid = spawn(argv, &p.out, &p.err);
+		{
+			char line[256] = "", *colon;
+			size_t n = 0;
+
+			while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 &&
+			       !strstr(line, "listening"))
+				n++;
+			while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 && line[n] != '\n')
+				n++;
+			line[n] = 0;
+			colon = strrchr(line, ':');
+			snprintf(p.port, sizeof(p.port), "%s", colon ? colon + 1 : "0");
+		}
+		snprintf(name, sizeof(name), "%s", fx_path("streamout"));
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* copy the receiver's stdout into streamout while the sender runs */
+		{
+			pid_t cp = fork();
+			char buf[65536];
+			ssize_t k;
+
+			if (!cp) {
+				while ((k = read(p.out, buf, sizeof(buf))) > 0)
+					if (write(fd, buf, (size_t)k) != k)
+						_exit(1);
+				_exit(0);
+			}
+			close(fd);
+			if (variant) {
+				snprintf(cmd, sizeof(cmd), "--stdin-name s.bin - <'%s'",
+					 fx_path("streamsrc"));
+				ss = send_sh(p.port, cmd, e2, sizeof(e2));
+			} else {
+				snprintf(cmd, sizeof(cmd), "cat '%s' | %s/secx-send --psk '%s' --quiet "
+					 "- 127.0.0.1 %s 2>'%s'", fx_path("streamsrc"), bindir,
+					 fx_path("psk"), p.port, fx_path("send.err"));
+				ss = sh("%s", cmd);
+				e2[0] = 0;
+			}
+			rs = finish(&p, out, 0 + 1, err, sizeof(err));
+			waitpid(cp, NULL, 0);
+		}
+		if (!tap_ok(ss == 0 && rs == 0 && same_file(fx_path("streamsrc"), name),
+			    "secx-send - | secx-recv --stdout (%s): identical, exit 0",
+			    variant ? "stdin is a file: read/write" : "stdin is a pipe: splice"))
+			tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+	}
+	/* --stdout takes one regular file: a tree is refused, both exit 1 */
+	{
+		char bin[600];
+		char *argv[] = { bin, "--psk", (char *)fx_path("psk"), "--stdout", "0", NULL };
+		struct proc p;
+		char line[256] = "", *colon, o2[8192];
+		size_t n = 0;
+
+		snprintf(bin, sizeof(bin), "%s/secx-recv", bindir);
+		p.pid = spawn(argv, &p.out, &p.err);
+		while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 && !strstr(line, "listening"))
+			n++;
+		while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 && line[n] != '\n')
+			n++;
+		line[n] = 0;
+		colon = strrchr(line, ':');
+		snprintf(p.port, sizeof(p.port), "%s", colon ? colon + 1 : "0");
+		snprintf(cmd, sizeof(cmd), "-r '%s'", fx_path("t"));
+		ss = send_sh(p.port, cmd, e2, sizeof(e2));
+		rs = finish(&p, o2, sizeof(o2), err, sizeof(err));
+		if (!tap_ok(ss == 1 && rs == 1 && strstr(err, "--stdout takes one"),
+			    "--stdout refuses a tree: both exit 1"))
+			tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+	}
+}
+
+/*
+ * One connection of hostile entries (receiver with --force): each refused
+ * entry must not stop the others, and nothing may appear outside DIR.
+ */
+static void test_hostile_paths(void)
+{
+	static const struct {
+		char kind;
+		const char *name, *link;
+		int status;
+		const char *why;
+	} e[] = {
+		{ 'l', "esc", NULL, 0, "" },			/* link to a dir outside */
+		{ 'f', "esc/pwned", NULL, 1, "not a directory" },
+		{ 'l', "esc2", "..", 0, "" },
+		{ 'f', "esc2/pwned", NULL, 1, "not a directory" },
+		{ 'f', "pre/pwned", NULL, 1, "not a directory" },	/* symlink already in DIR */
+		{ 'f', "../pwned", NULL, 1, "traversal" },
+		{ 'f', "a/../../pwned", NULL, 1, "traversal" },
+		{ 'f', "/tmp/pwned", NULL, 1, "absolute" },
+		{ 'f', "a//b", NULL, 1, "empty path component" },
+		{ 'f', "a/", NULL, 1, "empty path component" },
+		{ 'f', ".secx-part.x", NULL, 1, "reserved" },
+		{ 'd', "d", NULL, 0, "" },
+		{ 'f', "d", NULL, 1, "not a regular file" },	/* a file over a directory */
+		{ 'l', "d", "x", 1, "is a directory" },
+		{ 'f', "#hash", NULL, 0, "" },
+		{ 'd', "d/sub", NULL, 0, "" },
+		{ 'f', "d/sub/ok", NULL, 0, "" },
+	};
+	char msg[600], out[8192], err[4096], outside[600], tgt[600];
+	struct proc r;
+	struct stat st;
+	int fd, i, ok = 1, got, rs;
+	uint8_t end = 'E';
+
+	sh("mkdir -p '%s/outside' '%s/hp' && ln -s '%s/outside' '%s/hp/pre'", fx_dir, fx_dir,
+	   fx_dir, fx_dir);
+	snprintf(outside, sizeof(outside), "%s/outside", fx_dir);
+	start_recv(&r, fx_path("hp"), "--force", NULL);
+	fd = raw_sender(r.port);
+	for (i = 0; fd >= 0 && i < (int)(sizeof(e) / sizeof(e[0])); i++) {
+		snprintf(tgt, sizeof(tgt), "%s", e[i].link ? e[i].link : outside);
+		put_entry(fd, e[i].kind, e[i].name, e[i].kind == 'f' ? 2 : 0,
+			  e[i].kind == 'l' ? tgt : NULL);
+		if (e[i].kind == 'f') {
+			put_chunk(fd, "hi", 2);
+			put_end(fd, "hi", 1);
+		}
+		got = get_reply(fd, msg, sizeof(msg));
+		if (got != e[i].status || !strstr(msg, e[i].why)) {
+			ok = 0;
+			tap_diag("entry '%s': status %d '%s'", e[i].name, got, msg);
+		}
+	}
+	if (fd >= 0) {
+		put_raw(fd, &end, 1);
+		shutdown(fd, SHUT_WR);
+		while (read(fd, msg, sizeof(msg)) > 0)
+			;
+		close(fd);
+	}
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	snprintf(tgt, sizeof(tgt), "%s/outside/pwned", fx_dir);
+	tap_ok(ok, "hostile paths: symlink escape (sent earlier or already in DIR), '..', absolute, "
+	       "empty component, reserved name, file/link over a directory refused one by one");
+	tap_ok(stat(tgt, &st) && stat(fx_path("pwned"), &st) && stat("/tmp/pwned", &st),
+	       "nothing written outside DIR");
+	if (!tap_ok(rs == 1 && strstr(err, "entries not stored") && !stat(fx_path("hp/#hash"), &st) &&
+		    !stat(fx_path("hp/d/sub/ok"), &st) && dir_entries(fx_path("hp")) == 5,
+		    "the good entries among them are stored; receiver exit 1 naming the count"))
+		tap_diag("recv=%d err=%s", rs, err);
+}
+
+/* Malformed messages end the transfer with status 4 and no file. */
+static void test_protocol_errors(void)
+{
+	static const char *const what[] = { "unknown kind", "chunk over 1 MiB", "bad signature byte",
+					    "protocol 1 header", "body longer than size" };
+	char msg[600], out[8192], err[4096];
+	struct proc r;
+	int fd, i, st, rs;
+	uint8_t b[8];
+
+	for (i = 0; i < 5; i++) {
+		mkdir(fx_path("pe"), 0700);
+		start_recv(&r, fx_path("pe"), NULL);
+		fd = raw_sender(r.port);
+		if (fd < 0)
+			continue;
+		if (i == 0) {
+			put_entry(fd, 'x', "k", 0, NULL);
+		} else if (i == 1) {
+			put_header(fd, "big", 4 << 20);
+			put_be(b, (2 << 20), 4);
+			put_raw(fd, b, 4);
+		} else if (i == 2) {
+			put_header(fd, "sig", 2);
+			put_chunk(fd, "hi", 2);
+			memset(b, 0, 4);
+			put_raw(fd, b, 4);
+			{
+				uint8_t t[33] = { 0 };
+
+				SHA256((const uint8_t *)"hi", 2, t);
+				t[32] = 7;
+				put_raw(fd, t, 33);
+			}
+		} else if (i == 3) {
+			put_raw(fd, "F\0\1x", 4);
+		} else {
+			put_header(fd, "long", 2);
+			put_chunk(fd, "hello", 5);
+		}
+		st = get_reply(fd, msg, sizeof(msg));
+		close(fd);
+		rs = finish(&r, out, sizeof(out), err, sizeof(err));
+		if (!tap_ok(st == 4 && rs == 1 && dir_entries(fx_path("pe")) == 0,
+			    "protocol error (%s): status 4, receiver exit 1, no file", what[i]))
+			tap_diag("status=%d msg=%s recv=%d err=%s", st, msg, rs, err);
+	}
+}
+
+/* Pipelined: a refusal in the middle of the window does not stop the others. */
+static void test_pipeline(void)
+{
+	char out[65536], err[4096], e2[4096], args[8192], p[600];
+	struct proc r;
+	int i, ss, rs, ok = 1;
+
+	sh("rm -rf '%s/pl' '%s/plin' && mkdir -p '%s/pl' '%s/plin'", fx_dir, fx_dir, fx_dir, fx_dir);
+	args[0] = 0;
+	for (i = 0; i < 200; i++) {
+		snprintf(p, sizeof(p), "pl/f%03d", i);
+		make_file(p, 4096 + (size_t)i, 0644);
+		if (i == 100)
+			sh("cp '%s/pl/f100' '%s/plin/f100'", fx_dir, fx_dir);	/* exists: refused */
+	}
+	snprintf(args, sizeof(args), "'%s/pl/'*", fx_dir);
+	start_recv(&r, fx_path("plin"), NULL);
+	ss = send_sh(r.port, args, e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	for (i = 0; i < 200; i++) {
+		char a[600], b[600];
+
+		snprintf(a, sizeof(a), "%s/pl/f%03d", fx_dir, i);
+		snprintf(b, sizeof(b), "%s/plin/f%03d", fx_dir, i);
+		ok &= same_file(a, b);
+	}
+	if (!tap_ok(ss == 1 && rs == 1 && ok && strstr(e2, "f100") && strstr(e2, "exists") &&
+		    lines(e2) == 1 && dir_entries(fx_path("plin")) == 200,
+		    "200 files pipelined, #100 refused mid-window: the other 199 stored, both exit 1, "
+		    "one line naming it"))
+		tap_diag("send=%d recv=%d err=%s / %s", ss, rs, e2, err);
+}
+
+/*
+ * Every entry refused: 400 verdicts of ~300 bytes (120 KB, more than the
+ * socket buffers hold) come back while the sender is still sending.  The
+ * bounded window makes the sender read them; no deadlock.
+ */
+static void test_verdict_flood(void)
+{
+	char err[4096], e2[4096], out[65536], p[600], pad[201];
+	struct proc r;
+	int i, ss, rs;
+	double t0 = xf_test_now();
+
+	memset(pad, 'x', 200);
+	pad[200] = 0;
+	sh("rm -rf '%s/vf' '%s/vfin' && mkdir -p '%s/vf' '%s/vfin'", fx_dir, fx_dir, fx_dir, fx_dir);
+	for (i = 0; i < 400; i++) {
+		snprintf(p, sizeof(p), "vf/%03d%s", i, pad);
+		make_file(p, 100, 0644);
+	}
+	sh("cp '%s/vf/'* '%s/vfin/'", fx_dir, fx_dir);		/* all exist: all refused */
+	snprintf(p, sizeof(p), "'%s/vf/'*", fx_dir);
+	start_recv(&r, fx_path("vfin"), NULL);
+	ss = send_sh(r.port, p, e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 1 && rs == 1 && strstr(e2, "400 of 400 entries not stored") &&
+		    xf_test_now() - t0 < 20,
+		    "400 refusals (~120 KB of verdicts) while sending: no deadlock, both exit 1"))
+		tap_diag("send=%d recv=%d err=%s / %s", ss, rs, e2, err);
+}
+
+/* Size of the (only) temporary file in @dir (.secx-part.*), -1 if none. */
+static long long partial_size(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	char p[1200];
+	long long sz = -1;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, ".secx-part.", 11)) {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			if (!stat(p, &st))
+				sz = (long long)st.st_size;
+		}
+	if (d)
+		closedir(d);
+	return sz;
+}
+
+/* secx-send --resume FILE, killed (SIGKILL) once the receiver holds @at bytes; 0: run to the end. */
+static int send_resume(const char *port, const char *file, long long at, const char *dir,
+		       char *err, size_t elen)
+{
+	char bin[600], out[4096];
+	char *argv[] = { bin, "--psk", (char *)fx_path("psk"), "--resume", (char *)file,
+			 "127.0.0.1", (char *)port, NULL };
+	struct proc p;
+	int i;
+
+	snprintf(bin, sizeof(bin), "%s/secx-send", bindir);
+	p.pid = spawn(argv, &p.out, &p.err);
+	for (i = 0; at && i < 20000 && partial_size(dir) < at; i++)
+		usleep(500);
+	if (at)
+		kill(p.pid, SIGKILL);
+	return finish(&p, out, sizeof(out), err, elen);
+}
+
+/*
+ * --resume: the sender is killed at 50 % and at a random point; each time
+ * the receiver keeps the partial file (and nothing under the real name),
+ * the next --resume run continues after a verified prefix and the result
+ * is identical.  A different file of the same name, size and mtime starts
+ * over (the prefix hash differs): a length alone is never trusted.
+ */
+static void test_resume(void)
+{
+	const long long size = 96LL << 20;
+	char out[8192], err[4096], e2[4096], f[600], g[600];
+	long long at, kept;
+	struct proc r;
+	struct stat st;
+	int round, ss, rs;
+
+	mkdir(fx_path("rs"), 0700);
+	snprintf(f, sizeof(f), "%s/rsrc/big", fx_dir);
+	sh("mkdir -p '%s/rsrc' && head -c %lld /dev/urandom >'%s'", fx_dir, size, f);
+	srand((unsigned int)time(NULL));
+	for (round = 0; round < 2; round++) {
+		at = round ? (long long)(rand() % 80 + 10) * size / 100 : size / 2;
+		start_recv(&r, fx_path("rs"), "--resume", NULL);
+		ss = send_resume(r.port, f, at, fx_path("rs"), e2, sizeof(e2));
+		rs = finish(&r, out, sizeof(out), err, sizeof(err));
+		kept = partial_size(fx_path("rs"));
+		if (!tap_ok(ss == 128 + SIGKILL && rs == 1 && kept >= at && kept < size &&
+			    stat(fx_path("rs/big"), &st),
+			    "--resume: sender SIGKILLed at %s (%lld of %lld bytes): partial kept, "
+			    "nothing under the real name", round ? "a random point" : "50 %",
+			    kept, size))
+			tap_diag("send=%d recv=%d kept=%lld err=%s", ss, rs, kept, err);
+		start_recv(&r, fx_path("rs"), "--resume", NULL);
+		ss = send_resume(r.port, f, 0, fx_path("rs"), e2, sizeof(e2));
+		rs = finish(&r, out, sizeof(out), err, sizeof(err));
+		if (!tap_ok(ss == 0 && rs == 0 && same_file(f, fx_path("rs/big")) &&
+			    strstr(e2, "resuming") && partial_size(fx_path("rs")) < 0,
+			    "--resume after it: continues after the verified prefix, identical, "
+			    "no partial left"))
+			tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+		unlink(fx_path("rs/big"));
+	}
+	/* same name, size and mtime, other bytes: the prefix does not verify */
+	start_recv(&r, fx_path("rs"), "--resume", NULL);
+	ss = send_resume(r.port, f, size / 2, fx_path("rs"), e2, sizeof(e2));
+	finish(&r, out, sizeof(out), err, sizeof(err));
+	snprintf(g, sizeof(g), "%s/rsrc2/big", fx_dir);
+	sh("mkdir -p '%s/rsrc2' && head -c %lld /dev/urandom >'%s' && touch -r '%s' '%s'", fx_dir,
+	   size, g, f, g);
+	start_recv(&r, fx_path("rs"), "--resume", NULL);
+	ss = send_resume(r.port, g, 0, fx_path("rs"), e2, sizeof(e2));
+	rs = finish(&r, out, sizeof(out), err, sizeof(err));
+	if (!tap_ok(ss == 0 && rs == 0 && same_file(g, fx_path("rs/big")) && !strstr(e2, "resuming"),
+		    "--resume with another file of the same name, size and mtime: starts over"))
+		tap_diag("send=%d recv=%d err=%s %s", ss, rs, e2, err);
+	/* without --resume on the receiver nothing is kept */
+	unlink(fx_path("rs/big"));
+	start_recv(&r, fx_path("rs"), NULL);
+	ss = send_resume(r.port, f, size / 2, fx_path("rs"), e2, sizeof(e2));
+	finish(&r, out, sizeof(out), err, sizeof(err));
+	tap_ok(dir_entries(fx_path("rs")) == 0, "receiver without --resume: the partial file is removed");
 }
 
 /* systemd socket activation: the listening socket arrives as fd 3. */
@@ -812,7 +1348,7 @@ int main(int argc, char **argv)
 	hostile("file larger than free space refused", "huge", 1ULL << 60, NULL, 0, 1, "free in");
 	hostile("SHA-256 mismatch: file discarded, no temp left", "bad", 5, "hello", 1, 2,
 		"SHA-256 mismatch");
-	hostile("sender closes mid-file: no partial file left", "cut", 100, "only-some", 0, 0,
+	hostile("sender closes mid-file: no partial file left", "cut", 100, "only-some", 0, -1,
 		"mid-file");
 	test_cli();
 	test_service();
@@ -826,5 +1362,12 @@ int main(int argc, char **argv)
 	test_silent_sender("sender silent before its trailer (--idle-timeout 1)", 0);
 	test_silent_sender("sender never closes after 'E' (--idle-timeout 1)", 1);
 	test_silent_sender("sender sends data after 'E'", 2);
+	test_tree();
+	test_stream();
+	test_hostile_paths();
+	test_protocol_errors();
+	test_pipeline();
+	test_verdict_flood();
+	test_resume();
 	return tap_done();
 }

@@ -143,7 +143,7 @@ static void report_json(const struct xf_report *r)
 		printf("%s{\"name\":", i ? "," : "");
 		json_str(r->files[i].name);
 		if (!xf_is_utf8(r->files[i].name)) {
-			char hex[2 * XF_NAME_MAX + 1];
+			char hex[2 * XF_PATH_MAX + 1];
 
 			xf_hex(hex, (const uint8_t *)r->files[i].name, strlen(r->files[i].name));
 			printf(",\"name_hex\":\"%s\"", hex);

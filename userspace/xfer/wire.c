@@ -3,12 +3,14 @@
  * The transfer protocol's messages and exact I/O over the secured socket.
  * All integers big endian.  Documentation/tools.rst, "Transfer protocol".
  *
- *   header  = 'F' || u16 name_len || name || u64 size || u32 mode
+ *   entry   = 'N' || u8 kind || u16 path_len || path || u32 mode || u64 mtime_sec
+ *             || u32 mtime_nsec || u64 size || u16 link_len || link
+ *   body    = (u32 len || bytes)* || u32 0, then SHA-256 (32) || (0 | 'S' u16 len blob)
  *   end     = 'E'
- *   reply   = u8 status || u16 msg_len || msg
- *   trailer = SHA-256(body), 32 bytes
+ *   verdict = u8 status || u16 msg_len || msg
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +20,9 @@
 #include <unistd.h>
 
 #include "xfer.h"
+
+/* Paths are up to 4095 bytes, messages to the peer 512: cutting them is intended. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 
 const char *xf_prog = "secx-xfer";
 char xf_peer[96];
@@ -144,6 +149,25 @@ int xf_write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* The same with MSG_MORE: more of the same message follows at once. */
+int xf_write_more(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_MORE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static void put_be(uint8_t *p, uint64_t v, int n)
 {
 	while (n--) {
@@ -161,40 +185,124 @@ static uint64_t get_be(const uint8_t *p, int n)
 	return v;
 }
 
-int xf_send_header(int fd, const struct xf_header *h)
+int xf_send_entry(int fd, const struct xf_entry *e, int more)
 {
-	uint8_t b[1 + 2 + XF_NAME_MAX + 8 + 4];
+	uint8_t b[1 + 1 + 2 + XF_PATH_MAX + 4 + 8 + 4 + 8 + 2 + XF_PATH_MAX];
 	size_t n = 0;
 
-	b[n++] = XF_FILE;
-	put_be(b + n, h->name_len, 2);
+	b[n++] = XF_ENTRY;
+	b[n++] = (uint8_t)e->kind;
+	put_be(b + n, e->name_len, 2);
 	n += 2;
-	memcpy(b + n, h->name, h->name_len);
-	n += h->name_len;
-	put_be(b + n, h->size, 8);
-	n += 8;
-	put_be(b + n, h->mode, 4);
-	n += 4;
-	return xf_write_full(fd, b, n);
+	memcpy(b + n, e->name, e->name_len);
+	n += e->name_len;
+	put_be(b + n, e->mode & 0777, 4);
+	put_be(b + n + 4, (uint64_t)e->mtime_sec, 8);
+	put_be(b + n + 12, e->mtime_nsec, 4);
+	put_be(b + n + 16, e->size, 8);
+	put_be(b + n + 24, e->link_len, 2);
+	n += 26;
+	memcpy(b + n, e->link, e->link_len);
+	n += e->link_len;
+	return more ? xf_write_more(fd, b, n) : xf_write_full(fd, b, n);
 }
 
-int xf_recv_header(int fd, struct xf_header *h)
+static int proto_err(const char *what)
 {
-	uint8_t b[12];
+	snprintf(xf_err, sizeof(xf_err), "malformed entry from the sender: %s", what);
+	errno = EPROTO;
+	return -1;
+}
 
-	memset(h, 0, sizeof(*h));
-	if (xf_read_full(fd, b, 2))
+int xf_recv_entry(int fd, struct xf_entry *e)
+{
+	uint8_t b[26];
+
+	memset(e, 0, sizeof(*e));
+	if (xf_read_full(fd, b, 3))
 		return -1;
-	h->name_len = (size_t)get_be(b, 2);
-	if (h->name_len > XF_NAME_MAX) {
-		errno = EMSGSIZE;
+	e->kind = (char)b[0];
+	if (e->kind != 'f' && e->kind != 'r' && e->kind != 'd' && e->kind != 'l')
+		return proto_err("unknown kind");
+	e->name_len = (size_t)get_be(b + 1, 2);
+	if (!e->name_len || e->name_len > XF_PATH_MAX)
+		return proto_err("path length out of range");
+	if (xf_read_full(fd, e->name, e->name_len) || xf_read_full(fd, b, 26))
 		return -1;
-	}
-	if (xf_read_full(fd, h->name, h->name_len) || xf_read_full(fd, b, 12))
+	e->mode = (uint32_t)get_be(b, 4) & 0777;
+	e->mtime_sec = (int64_t)get_be(b + 4, 8);
+	e->mtime_nsec = (uint32_t)get_be(b + 12, 4);
+	e->size = get_be(b + 16, 8);
+	e->link_len = (size_t)get_be(b + 24, 2);
+	if (e->mtime_nsec >= 1000000000u)
+		return proto_err("mtime_nsec out of range");
+	if ((e->kind == 'd' || e->kind == 'l') && e->size)
+		return proto_err("size on a directory or symlink");
+	if (e->kind == 'r' && e->size == XF_STREAM)
+		return proto_err("a resumable file of unknown length");
+	if (e->kind != 'd' && e->kind != 'l' && e->size != XF_STREAM && e->size > INT64_MAX)
+		return proto_err("size over 2^63-1");
+	if (e->kind == 'l' ? !e->link_len || e->link_len > XF_PATH_MAX : e->link_len != 0)
+		return proto_err("symlink target length out of range");
+	if (xf_read_full(fd, e->link, e->link_len))
 		return -1;
-	h->size = get_be(b, 8);
-	h->mode = (uint32_t)get_be(b + 8, 4);
+	if (memchr(e->link, 0, e->link_len))
+		return proto_err("NUL in a symlink target");
 	return 0;
+}
+
+int xf_send_offer(int fd, uint64_t offset, const uint8_t sha256[32])
+{
+	uint8_t b[1 + 8 + 32];
+
+	b[0] = XF_OFFER;
+	put_be(b + 1, offset, 8);
+	memcpy(b + 9, sha256, 32);
+	return xf_write_full(fd, b, sizeof(b));
+}
+
+int xf_send_u64(int fd, uint64_t v)
+{
+	uint8_t b[8];
+
+	put_be(b, v, 8);
+	return xf_write_more(fd, b, 8);
+}
+
+int xf_recv_u64(int fd, uint64_t *v)
+{
+	uint8_t b[8];
+
+	if (xf_read_full(fd, b, 8))
+		return -1;
+	*v = get_be(b, 8);
+	return 0;
+}
+
+int xf_send_chunk_len(int fd, uint32_t len)
+{
+	uint8_t b[4];
+
+	put_be(b, len, 4);
+	return xf_write_more(fd, b, 4);
+}
+
+int xf_send_trailer(int fd, const uint8_t sha256[32], const uint8_t *sig, size_t sig_len)
+{
+	uint8_t b[4 + 32 + 3 + XF_SIG_MAX];
+	size_t n = 4 + 32;
+
+	memset(b, 0, 4);
+	memcpy(b + 4, sha256, 32);
+	if (sig_len) {
+		b[n++] = XF_SIG;
+		put_be(b + n, sig_len, 2);
+		memcpy(b + n + 2, sig, sig_len);
+		n += 2 + sig_len;
+	} else {
+		b[n++] = 0;
+	}
+	return xf_write_full(fd, b, n);
 }
 
 int xf_send_reply(int fd, unsigned int status, const char *msg)

@@ -14,30 +14,46 @@
 #include "secx.h"
 #include "conf.h"
 
-#define XF_FILE		'F'
+#define XF_ENTRY	'N'
+#define XF_OLD_FILE	'F'	/* protocol 1: refused with XF_PROTO */
 #define XF_END		'E'
-#define XF_NAME_MAX	255
+#define XF_SIG		'S'
+#define XF_OFFER	'O'	/* resume offer, receiver -> sender, kind 'r' */
+#define XF_NAME_MAX	255	/* one path component */
+#define XF_PATH_MAX	4095	/* a relative path; also a symlink target */
 #define XF_MSG_MAX	512
+#define XF_SIG_MAX	1024
 #define XF_CHUNK	(1 << 20)
-#define XF_VERSION	"0.2"
+#define XF_STREAM	UINT64_MAX	/* size of a body of unknown length */
+#define XF_WIN_FILES	64		/* entries without a verdict, at most */
+#define XF_WIN_BYTES	(64ULL << 20)	/* their announced body bytes, at most */
+#define XF_VERSION	"0.3"
+#define XF_PROTO_VERSION 2
 #define XF_IDLE_DEFAULT	30.0	/* --idle-timeout, seconds */
 
 enum xf_status {
 	XF_OK		= 0,
 	XF_REFUSED	= 1,	/* name, existing file, space: nothing was written */
 	XF_BAD_HASH	= 2,	/* end-to-end SHA-256 mismatch: file discarded */
-	XF_IO_ERROR	= 3,	/* receiver could not write: file discarded */
+	XF_IO_ERROR	= 3,	/* receiver could not write, short body: discarded */
+	XF_PROTO	= 4,	/* malformed message: the transfer ends */
 };
 
-struct xf_header {
-	char name[XF_NAME_MAX + 1];
+/* One entry of the transfer (Documentation/tools.rst, "Transfer protocol"). */
+struct xf_entry {
+	char kind;				/* 'f', 'r' (resumable 'f'), 'd', 'l' */
+	char name[XF_PATH_MAX + 1];		/* the relative path, NUL-terminated */
 	size_t name_len;
-	uint64_t size;
-	uint32_t mode;
+	uint64_t size;				/* 'f': bytes or XF_STREAM */
+	uint32_t mode;				/* permission bits only */
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	char link[XF_PATH_MAX + 1];		/* 'l': the target, NUL-terminated */
+	size_t link_len;
 };
 
 struct xf_file_report {
-	char name[XF_NAME_MAX + 1];	/* NUL-terminated, may be any bytes but NUL and '/' */
+	char name[XF_PATH_MAX + 1];	/* NUL-terminated path, any bytes but NUL */
 	uint64_t size;
 	char sha256[65];
 	double seconds;
@@ -55,8 +71,17 @@ void xf_nodelay(int fd);
 /* 0; 1 on a clean end of stream before the first byte (errno 0); -1 */
 int xf_read_full(int fd, void *buf, size_t len);
 int xf_write_full(int fd, const void *buf, size_t len);
-int xf_send_header(int fd, const struct xf_header *h);
-int xf_recv_header(int fd, struct xf_header *h);	/* after the type byte */
+int xf_write_more(int fd, const void *buf, size_t len);	/* MSG_MORE */
+/* Entry header (and nothing of the body); @more: MSG_MORE. */
+int xf_send_entry(int fd, const struct xf_entry *e, int more);
+/* After the type byte; -1 with errno EPROTO (malformed, xf_err says why) or I/O. */
+int xf_recv_entry(int fd, struct xf_entry *e);
+/* Body framing: a chunk's length, the end (be32 0) + SHA-256 + sig. */
+int xf_send_chunk_len(int fd, uint32_t len);
+int xf_send_trailer(int fd, const uint8_t sha256[32], const uint8_t *sig, size_t sig_len);
+int xf_send_offer(int fd, uint64_t offset, const uint8_t sha256[32]);
+int xf_send_u64(int fd, uint64_t v);
+int xf_recv_u64(int fd, uint64_t *v);
 int xf_send_reply(int fd, unsigned int status, const char *msg);
 int xf_recv_reply(int fd, unsigned int *status, char *msg, size_t msg_len);
 const char *xf_io_error(int err);
@@ -103,12 +128,31 @@ struct xf_report {
 void xf_report(const struct xf_report *r, int json);
 void xf_hex(char *out, const uint8_t *in, size_t n);
 
-/* store.c: the receiver's side of a file: checks, temp file, commit */
+/* sigslot.c: the optional signature after a file's trailer ("Signed files") */
+int xf_signature_make(const struct xf_entry *e, const uint8_t sha256[32], uint8_t *blob,
+		      size_t *len);
+int xf_signature_received(const struct xf_entry *e, const uint8_t *blob, size_t len);
+
+/* store.c: the receiver's side of an entry: path, checks, temp file, commit */
+struct xf_dir_meta {
+	char *path;
+	uint32_t mode;
+	int64_t sec;
+	uint32_t nsec;
+};
+
 struct xf_store {
-	int dirfd;
+	int dirfd;			/* DIR */
+	int pfd;			/* the entry's parent directory, -1 if none */
+	const char *leaf;		/* the entry's last component */
+	struct xf_dir_meta *dirs;	/* directories received, applied after 'E' */
+	size_t n_dirs, cap_dirs;
 	const char *dir;
 	int force;
 	int preserve;			/* -p: the sender's permission bits as they are */
+	int resume;			/* --resume: keyed temp files kept on failure */
+	int keep;			/* this temp file survives a failure */
+	char peer_key[2 * SECX_NAME_MAX + 80];	/* authenticated peer, "" if none */
 	unsigned int umask;		/* the receiver's umask, applied without -p */
 	int fd;				/* temp file, -1 if none */
 	char tmp[XF_NAME_MAX + 32];
@@ -116,11 +160,27 @@ struct xf_store {
 	uint64_t hole, hole_end;	/* zero blocks not written yet: [hole, hole_end) */
 	uint64_t synced;		/* written back up to here (sync_file_range) */
 };
-int xf_store_check(struct xf_store *s, const struct xf_header *h, char *why, size_t why_len);
-int xf_store_open(struct xf_store *s, const struct xf_header *h, char *why, size_t why_len);
+/* Validate @e->name and open its parent (s->pfd, s->leaf); 0 or -1 (@why). */
+int xf_store_resolve(struct xf_store *s, const struct xf_entry *e, char *why, size_t why_len);
+int xf_store_check(struct xf_store *s, const struct xf_entry *h, char *why, size_t why_len);
+int xf_store_open(struct xf_store *s, const struct xf_entry *h, char *why, size_t why_len);
+/*
+ * Kind 'r' with --resume: open (or create) the temp file keyed by the peer,
+ * path, size and mtime; *offset = the bytes it holds, @prefix (initialised)
+ * has hashed them.  0 or -1 (@why).
+ */
+int xf_store_open_resume(struct xf_store *s, const struct xf_entry *e, uint64_t *offset,
+			 void *prefix, char *why, size_t why_len);
+/* The sender's answer: continue at @start (0: start over). */
+int xf_store_resume_at(struct xf_store *s, uint64_t start);
 /* Body bytes in order; all-zero blocks become holes.  0 or -1 (errno). */
 int xf_store_write(struct xf_store *s, const uint8_t *buf, size_t n);
-int xf_store_commit(struct xf_store *s, const struct xf_header *h, char *why, size_t why_len);
+int xf_store_commit(struct xf_store *s, const struct xf_entry *h, char *why, size_t why_len);
+int xf_store_mkdir(struct xf_store *s, const struct xf_entry *e, char *why, size_t why_len);
+int xf_store_symlink(struct xf_store *s, const struct xf_entry *e, char *why, size_t why_len);
+/* After 'E': directories' modes and mtimes, last received first; 0 or -1 (@why). */
+int xf_store_finish_dirs(struct xf_store *s, char *why, size_t why_len);
+void xf_store_release(struct xf_store *s);	/* the entry's parent fd */
 void xf_store_discard(struct xf_store *s);
 void xf_store_install_cleanup(struct xf_store *s);
 
@@ -136,6 +196,8 @@ struct xf_opts {
 	const char *dir, *bind, *port;
 	int dirfd;
 	int force, preserve, json, quiet, once;
+	int to_stdout;			/* --stdout: one file's body to fd 1 */
+	int resume;			/* --resume: keep keyed partial files */
 	unsigned int umask;
 	unsigned int max_hs, max_src;
 	unsigned int rate_src;		/* --rate-per-source, 0: no limit */
