@@ -180,8 +180,8 @@ static int recv_file_part(struct rx *x, const struct xf_entry *e, enum sink sink
 	} else if (CRYPTO_memcmp(mine, theirs, sizeof(mine))) {
 		snprintf(why, why_len, "SHA-256 mismatch for '%s': file discarded", e->name);
 		*status = XF_BAD_HASH;
-	} else if (sig_len && xf_signature_received(e, sig, sig_len)) {
-		snprintf(why, why_len, "signature of '%s' rejected: file discarded", e->name);
+	} else if (xf_signature_received(e, done, mine, sig, sig_len)) {
+		snprintf(why, why_len, "%s: file discarded", xf_err);
 		*status = XF_BAD_HASH;
 	}
 	x->rep->files[x->rep->n_files].size = done;
@@ -257,6 +257,7 @@ static int recv_file(struct rx *x, const struct xf_entry *e, int resolved, char 
 		snprintf(why, wl, "refusing '%s': --stdout takes one file", e->name);
 		status = XF_REFUSED;
 	} else if (sink == SINK_STORE && (!resolved || xf_store_check(x->st, e, why, wl) ||
+		   xf_signature_name_ok(x->st->pfd, x->st->leaf, x->o->force, why, wl) ||
 		   (e->kind == 'f' || !x->st->peer_key[0] || !x->o->resume ?
 		    xf_store_open(x->st, e, why, wl) : 0))) {
 		status = XF_REFUSED;
@@ -294,8 +295,15 @@ static int recv_file(struct rx *x, const struct xf_entry *e, int resolved, char 
 		x->early = 0;
 		return 0;
 	}
-	if (status == XF_OK && sink == SINK_STORE && xf_store_commit(x->st, e, why, wl))
+	/* the signature first: a stored file always has it beside it */
+	if (status == XF_OK && sink == SINK_STORE &&
+	    xf_signature_store(x->st->pfd, x->st->leaf, x->o->force)) {
+		snprintf(why, wl, "%s", xf_err);
 		status = XF_IO_ERROR;
+	} else if (status == XF_OK && sink == SINK_STORE && xf_store_commit(x->st, e, why, wl)) {
+		xf_signature_unstore(x->st->pfd, x->st->leaf);
+		status = XF_IO_ERROR;
+	}
 	if (status != XF_OK)
 		xf_store_discard(x->st);
 	if (verdict(x, status, status == XF_OK ? "" : why))
@@ -441,7 +449,9 @@ static int connection(int sock, const struct xf_opts *o, struct secx_cfg *cfg, i
 			if (sess.auth != SECX_AUTH_ANON && (sess.peer_name[0] || sess.peer_fp[0]))
 				snprintf(st.peer_key, sizeof(st.peer_key), "%d/%s/%s",
 					 (int)sess.auth, sess.peer_name, sess.peer_fp);
-			ret = xf_rekey_apply(sock, cfg) ? -1 : session(sock, &st, o, &rep);
+			ret = xf_rekey_apply(sock, cfg) ||
+			      xf_signature_receiver(cfg, &sess, o->keep_sigs) ? -1 :
+			      session(sock, &st, o, &rep);
 			xf_rekey_count(sock, cfg, &rep);
 		}
 	}
@@ -459,7 +469,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: secx-recv [--dir DIR] [--force] [-p] [--json] [--quiet] [--bind ADDR] [--once]\n"
-"                 [--stdout]\n"
+"                 [--stdout] [--keep-signatures]\n"
 "                 [--idle-timeout SECONDS] [--max-handshakes N] [--max-per-source N]\n"
 "                 [--rate-per-source N]\n"
 "                 [AUTH] PORT\n"
@@ -474,6 +484,8 @@ static void usage(FILE *f)
 "  --quiet                 no listening line, progress or summary line\n"
 "  --bind ADDR             listen on ADDR only (default: all, IPv6 and IPv4)\n"
 "  --once                  one connection, no fork, its result is the exit status\n"
+"  --keep-signatures       require each file's Ed25519 signature by the sender\n"
+"                          and store it as NAME.secxsig (check: secx-verify)\n"
 "  --resume                keep a partial file (keyed by the authenticated peer,\n"
 "                          path, size, mtime) so a sender's --resume continues it\n"
 "  --stdout                one file's body to standard output, not DIR (implies\n"
@@ -540,6 +552,8 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 			o->quiet = 1;
 		} else if (!strcmp(argv[i], "--once")) {
 			o->once = 1;
+		} else if (!strcmp(argv[i], "--keep-signatures")) {
+			o->keep_sigs = 1;
 		} else if (!strcmp(argv[i], "--resume")) {
 			o->resume = 1;
 		} else if (!strcmp(argv[i], "--stdout")) {
@@ -573,8 +587,15 @@ static int parse(int argc, char **argv, struct xf_opts *o, struct secx_cfg *cfg)
 		return xf_fail("empty PORT");
 	if (o->to_stdout && o->json)
 		return xf_fail("--stdout and --json both want standard output");
+	if (o->keep_sigs && o->to_stdout)
+		return xf_fail("--keep-signatures stores NAME.secxsig beside the file: not with "
+			       "--stdout");
 	if (secx_cli_auth_finish(cfg, 1))
 		return xf_fail("%s", secx_strerror());
+	/* fail closed: a signature can only be bound to an Ed25519 sender */
+	if (o->keep_sigs && cfg->auth != SECX_AUTH_ED25519)
+		return xf_fail("--keep-signatures needs Ed25519 authentication (--key and "
+			       "--known-peers): the signer must be the authenticated sender");
 	if (!cfg->timeout_ms)
 		cfg->timeout_ms = XF_PREAUTH_DEFAULT_MS;
 	return 0;

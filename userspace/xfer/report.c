@@ -9,6 +9,8 @@
 char xf_err[1024];
 
 /* xf_err keeps the raw text (it goes to the peer and into JSON, each escaped there). */
+int xf_fail_quiet;
+
 int xf_fail(const char *fmt, ...)
 {
 	char line[sizeof(xf_err) * 4];
@@ -17,6 +19,8 @@ int xf_fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(xf_err, sizeof(xf_err), fmt, ap);
 	va_end(ap);
+	if (xf_fail_quiet)
+		return -1;	/* the caller reports xf_err in its own line */
 	xf_escape_line(line, sizeof(line), xf_err);
 	fprintf(stderr, "%s: %s%s\n", xf_prog, xf_peer, line);
 	return -1;

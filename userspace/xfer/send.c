@@ -585,10 +585,9 @@ static int send_entry(struct pipe_state *ps, size_t idx, uint8_t *buf)
 	    send_file_body(ps, s, idx, md, buf, (off_t)start))
 		goto out;
 	EVP_DigestFinal_ex(md, digest, NULL);
-	if (xf_signature_make(&s->h, digest, sig, &sig_len) || sig_len > XF_SIG_MAX) {
-		xf_fail("cannot sign %s", s->path);
-		goto out;
-	}
+	if (xf_signature_make(&s->h, s->h.size == XF_STREAM ? s->sent_size : s->h.size,
+			      digest, sig, &sig_len) || sig_len > XF_SIG_MAX)
+		goto out;	/* xf_err says why */
 	if (xf_send_trailer(ps->sock, digest, sig, sig_len)) {
 		send_failed(ps, s);
 		goto out;
@@ -640,7 +639,7 @@ static int transfer(struct secx_cfg *cfg, const char *host, const char *port,
 	}
 	xf_nodelay(ps.sock);
 	xf_deadlines(ps.sock);
-	if (xf_rekey_apply(ps.sock, cfg))
+	if (xf_rekey_apply(ps.sock, cfg) || xf_signature_sender(cfg, cfg->session))
 		goto out;
 	t0 = xf_now();
 	for (i = 0; i < n_srcs; i++) {

@@ -14,7 +14,8 @@
  *                                  xf_sign_name_ok(dirfd, name, force, why, len)
  *   receiver, per file, after the body's SHA-256 matched, before commit:
  *                                  xf_sign_accept(path, size, sha256, blob, len)
- *   receiver, after the file's rename (--keep-signatures):
+ *   receiver, before the file's rename (--keep-signatures), so a stored
+ *   file always has its signature beside it:
  *                                  secx_sig_store(dirfd, name, blob, len, force)
  *
  * Everything fails closed: no Ed25519 identity on the sender means no

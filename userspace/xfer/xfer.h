@@ -67,6 +67,7 @@ extern double xf_idle_s;	/* --idle-timeout */
 /* The last error, as one line; xf_fail() sets it, prints it and returns -1. */
 extern char xf_err[1024];
 int xf_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int xf_fail_quiet;	/* nonzero: xf_fail() only sets xf_err */
 void xf_nodelay(int fd);
 /* 0; 1 on a clean end of stream before the first byte (errno 0); -1 */
 int xf_read_full(int fd, void *buf, size_t len);
@@ -129,9 +130,20 @@ void xf_report(const struct xf_report *r, int json);
 void xf_hex(char *out, const uint8_t *in, size_t n);
 
 /* sigslot.c: the optional signature after a file's trailer ("Signed files") */
-int xf_signature_make(const struct xf_entry *e, const uint8_t sha256[32], uint8_t *blob,
-		      size_t *len);
-int xf_signature_received(const struct xf_entry *e, const uint8_t *blob, size_t len);
+/* Sender, after the handshake: sign every file if we have an Ed25519 key. */
+int xf_signature_sender(const struct secx_cfg *cfg, const struct secx_session *sess);
+/* Receiver, after the handshake: require and keep signatures if @keep. */
+int xf_signature_receiver(const struct secx_cfg *cfg, const struct secx_session *sess,
+			  int keep);
+/* @size: the body's length (a stream's as sent); *len = 0: no signature. */
+int xf_signature_make(const struct xf_entry *e, uint64_t size, const uint8_t sha256[32],
+		      uint8_t *blob, size_t *len);
+int xf_signature_name_ok(int pfd, const char *leaf, int force, char *why, size_t why_len);
+/* After the hash matched; @len 0: none came. */
+int xf_signature_received(const struct xf_entry *e, uint64_t size, const uint8_t sha256[32],
+			  const uint8_t *blob, size_t len);
+int xf_signature_store(int pfd, const char *leaf, int force);
+void xf_signature_unstore(int pfd, const char *leaf);
 
 /* store.c: the receiver's side of an entry: path, checks, temp file, commit */
 struct xf_dir_meta {
@@ -198,6 +210,7 @@ struct xf_opts {
 	int force, preserve, json, quiet, once;
 	int to_stdout;			/* --stdout: one file's body to fd 1 */
 	int resume;			/* --resume: keep keyed partial files */
+	int keep_sigs;			/* --keep-signatures */
 	unsigned int umask;
 	unsigned int max_hs, max_src;
 	unsigned int rate_src;		/* --rate-per-source, 0: no limit */
