@@ -118,7 +118,11 @@ rm -f "$C"
 
 # ---- usage errors name what is missing, for every tool ----
 run "$T/secx-send" --anonymous "$W/f"
-check "secx-send FILE: names HOST and PORT ($err)" eval '[ $rc = 2 ] && [ "$lines" = 1 ] && grep -q "HOST and PORT" "$W/err"'
+check "secx-send FILE: names HOST ($err)" eval '[ $rc = 2 ] && [ "$lines" = 1 ] && grep -q "missing HOST after FILE" "$W/err"'
+run "$T/secx-send" --anonymous 7000
+check "secx-send PORT alone: names FILE and HOST ($err)" eval '[ $rc = 2 ] && [ "$lines" = 1 ] && grep -q "missing FILE and HOST before PORT" "$W/err"'
+run "$T/secx-send" --anonymous "$W/f" 7000
+check "secx-send FILE PORT: names HOST ($err)" eval '[ $rc = 2 ] && [ "$lines" = 1 ] && grep -q "missing HOST before PORT" "$W/err"'
 run "$T/secx-recv" --anonymous
 check "secx-recv: names PORT ($err)" eval '[ $rc = 2 ] && [ "$lines" = 1 ] && grep -q "PORT" "$W/err"'
 run "$T/secx-handshake"

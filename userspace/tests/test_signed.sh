@@ -81,6 +81,23 @@ xfer "$W/in5" "${BOB[@]}" --keep-signatures -- "${A[@]}" "$W/src/x.secxsig"
 check "an incoming name ending in .secxsig is refused while keeping signatures (send $rc)" \
 	eval '[ $rc = 1 ] && [ ! -e "$W/in5/x.secxsig" ]'
 
+# FILE... HOST without PORT: port 7000 (XF_PORT_DEFAULT), if it is free here
+if ! (exec 3<>/dev/tcp/127.0.0.1/7000) 2>/dev/null; then
+	mkdir -p "$W/in6"
+	timeout 20 "$T/secx-recv" --once --dir "$W/in6" --bind 127.0.0.1 "${BOB[@]}" 7000 \
+		>/dev/null 2>"$W/r.err" &
+	rpid=$!
+	pids+=("$rpid")
+	for k in $(seq 200); do grep -q listening "$W/r.err" && break; sleep 0.05; done
+	timeout 20 "$T/secx-send" "${A[@]}" "$W/src/f" 127.0.0.1 >/dev/null 2>"$W/s.err"
+	rc=$?
+	wait "$rpid"
+	check "FILE HOST without PORT goes to port 7000 (send $rc: $(grep -v 'TEST MODE' "$W/s.err"))" \
+		eval '[ $rc = 0 ] && cmp -s "$W/src/f" "$W/in6/f"'
+else
+	ok "FILE HOST without PORT # SKIP port 7000 is busy on this host"
+fi
+
 echo "alice $(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")" >"$W/psk"
 chmod 600 "$W/psk"
 timeout 5 "$T/secx-recv" --once --keep-signatures --psk "$W/psk" 0 >/dev/null 2>"$W/e"

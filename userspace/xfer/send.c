@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * secx-send [AUTH] [--json] [--quiet] [--idle-timeout S] FILE... HOST PORT
+ * secx-send [AUTH] [--json] [--quiet] [--idle-timeout S] FILE... HOST [PORT]
  *
  * Connect, run the handshake as client, then per file: header, wait for
  * the receiver's go, body through sendfile() on the secx socket (the
@@ -54,7 +54,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: secx-send [AUTH] [--json] [--quiet] [--idle-timeout SECONDS] [-r]\n"
 		"                 [--stdin-name NAME] [--resume] [--rekey-bytes N] [--rekey-records N]\n"
 		"                 [--rekey-seconds N] [--config FILE | --no-config]\n"
-		"                 FILE|DIR|-... HOST PORT\n"
+		"                 FILE|DIR|-... HOST [PORT]\n"
 		"       secx-send -h | --help | --version\n\n"
 		"  -r, --recursive         send directories as trees (files, directories,\n"
 		"                          symlinks as links; never follows a symlink)\n"
@@ -673,8 +673,23 @@ out:
 	return ret;
 }
 
+/* A port number: 1 to 65535, digits only. */
+static int is_port(const char *w)
+{
+	unsigned long v = 0;
+	size_t k;
+
+	for (k = 0; w[k]; k++) {
+		if (w[k] < '0' || w[k] > '9' || k >= 5)
+			return 0;
+		v = v * 10 + (unsigned long)(w[k] - '0');
+	}
+	return k && v >= 1 && v <= 65535;
+}
+
 int main(int argc, char **argv)
 {
+	const char *host, *port = XF_PORT_DEFAULT;
 	struct secx_session sess = { 0 };
 	struct secx_cfg cfg = { .session = &sess };
 	struct xf_report rep = { .tool = "secx-send", .verb = "sent", .sess = &sess };
@@ -742,26 +757,36 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: '-' (standard input) given more than once\n", xf_prog);
 		return 2;
 	}
-	if (n < 3) {
-		static const char *const missing[] = {
-			"FILE, HOST and PORT", "HOST and PORT after FILE", "PORT after FILE HOST",
-		};
-
-		fprintf(stderr, "%s: missing %s (usage: secx-send [OPTIONS] FILE... HOST PORT; "
-			"see --help)\n", xf_prog, missing[n]);
+	/*
+	 * FILE... HOST [PORT]: a last word that is a port number is PORT;
+	 * otherwise it is HOST and PORT is XF_PORT_DEFAULT (secx-recv's
+	 * systemd units listen there).
+	 */
+	if (n >= 1 && is_port(pos[n - 1])) {
+		port = pos[--n];
+		if (n < 2) {
+			fprintf(stderr, "%s: missing %s before PORT (usage: secx-send [OPTIONS] "
+				"FILE... HOST [PORT]; see --help)\n", xf_prog,
+				n ? "HOST" : "FILE and HOST");
+			return 2;
+		}
+	} else if (n < 2) {
+		fprintf(stderr, "%s: missing %s (usage: secx-send [OPTIONS] FILE... HOST [PORT]; "
+			"see --help)\n", xf_prog, n ? "HOST after FILE" : "FILE and HOST");
 		return 2;
 	}
+	host = pos[n - 1];
 	if (!cfg.peer_name)
-		cfg.peer_name = pos[n - 2];
+		cfg.peer_name = host;
 	if (secx_cli_auth_finish(&cfg, 0)) {
 		fprintf(stderr, "%s: %s\n", xf_prog, secx_strerror());
 		return 2;
 	}
-	r = add_sources(pos, n - 2, recursive);
+	r = add_sources(pos, n - 1, recursive);
 	if (!r) {
 		rep.files = calloc(n_srcs + 1, sizeof(*rep.files));
 		r = !rep.files || xf_kernel_suites(&cfg) ||
-		    transfer(&cfg, pos[n - 2], pos[n - 1], &rep);
+		    transfer(&cfg, host, port, &rep);
 	}
 	rep.error = r ? xf_err : NULL;
 	if (!quiet || json)

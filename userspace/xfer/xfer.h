@@ -29,6 +29,7 @@
 #define XF_WIN_BYTES	(64ULL << 20)	/* their announced body bytes, at most */
 #define XF_VERSION	"0.3"
 #define XF_PROTO_VERSION 2
+#define XF_PORT_DEFAULT	"7000"	/* secx-send without PORT; the systemd units' */
 #define XF_IDLE_DEFAULT	30.0	/* --idle-timeout, seconds */
 
 enum xf_status {
