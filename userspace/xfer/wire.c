@@ -131,13 +131,14 @@ int xf_read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int xf_write_full(int fd, const void *buf, size_t len)
+/* All of @buf with send(@flags | MSG_NOSIGNAL); 0, or -1 (errno). */
+static int send_all(int fd, const void *buf, size_t len, int flags)
 {
 	const uint8_t *p = buf;
 	ssize_t n;
 
 	while (len) {
-		n = send(fd, p, len, MSG_NOSIGNAL);
+		n = send(fd, p, len, flags | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -149,23 +150,15 @@ int xf_write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int xf_write_full(int fd, const void *buf, size_t len)
+{
+	return send_all(fd, buf, len, 0);
+}
+
 /* The same with MSG_MORE: more of the same message follows at once. */
 int xf_write_more(int fd, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = send(fd, p, len, MSG_NOSIGNAL | MSG_MORE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return send_all(fd, buf, len, MSG_MORE);
 }
 
 static void put_be(uint8_t *p, uint64_t v, int n)
