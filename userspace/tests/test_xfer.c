@@ -81,12 +81,26 @@ static pid_t spawn(char **argv, int *out, int *err)
  * and learn its port from "listening on ...:PORT".  Scripts' mode, --once,
  * unless the first extra option is "SERVICE".
  */
+/* A spawned secx-recv's port, from its "listening on ...:PORT" line. */
+static void learn_port(struct proc *p)
+{
+	char line[256] = "", *colon;
+	size_t n = 0;
+
+	while (n < sizeof(line) - 1 && read(p->err, line + n, 1) == 1 && !strstr(line, "listening"))
+		n++;
+	while (n < sizeof(line) - 1 && read(p->err, line + n, 1) == 1 && line[n] != '\n')
+		n++;
+	line[n] = 0;
+	colon = strrchr(line, ':');
+	snprintf(p->port, sizeof(p->port), "%s", colon ? colon + 1 : "0");
+}
+
 static void start_recv(struct proc *p, const char *dir, ...)
 {
-	char bin[600], line[256] = "", *colon, *a;
+	char bin[600], *a;
 	char *argv[32] = { bin, "--dir", (char *)dir, "--psk", (char *)fx_path("psk"), "--json" };
 	int k = 6, once = 1;
-	size_t n = 0;
 	va_list ap;
 
 	snprintf(bin, sizeof(bin), "%s/secx-recv", bindir);
@@ -103,13 +117,7 @@ static void start_recv(struct proc *p, const char *dir, ...)
 	argv[k++] = "0";
 	argv[k] = NULL;
 	p->pid = spawn(argv, &p->out, &p->err);
-	while (n < sizeof(line) - 1 && read(p->err, line + n, 1) == 1 && !strstr(line, "listening"))
-		n++;
-	while (n < sizeof(line) - 1 && read(p->err, line + n, 1) == 1 && line[n] != '\n')
-		n++;
-	line[n] = 0;
-	colon = strrchr(line, ':');
-	snprintf(p->port, sizeof(p->port), "%s", colon ? colon + 1 : "0");
+	learn_port(p);
 }
 
 static void slurp(int fd, char *buf, size_t len)
@@ -937,19 +945,7 @@ static void test_stream(void)
 
 		snprintf(bin, sizeof(bin), "%s/secx-recv", bindir);
 		p.pid = spawn(argv, &p.out, &p.err);
-		{
-			char line[256] = "", *colon;
-			size_t n = 0;
-
-			while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 &&
-			       !strstr(line, "listening"))
-				n++;
-			while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 && line[n] != '\n')
-				n++;
-			line[n] = 0;
-			colon = strrchr(line, ':');
-			snprintf(p.port, sizeof(p.port), "%s", colon ? colon + 1 : "0");
-		}
+		learn_port(&p);
 		snprintf(name, sizeof(name), "%s", fx_path("streamout"));
 		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		/* copy the receiver's stdout into streamout while the sender runs */
@@ -989,18 +985,11 @@ static void test_stream(void)
 		char bin[600];
 		char *argv[] = { bin, "--psk", (char *)fx_path("psk"), "--stdout", "0", NULL };
 		struct proc p;
-		char line[256] = "", *colon, o2[8192];
-		size_t n = 0;
+		char o2[8192];
 
 		snprintf(bin, sizeof(bin), "%s/secx-recv", bindir);
 		p.pid = spawn(argv, &p.out, &p.err);
-		while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 && !strstr(line, "listening"))
-			n++;
-		while (n < sizeof(line) - 1 && read(p.err, line + n, 1) == 1 && line[n] != '\n')
-			n++;
-		line[n] = 0;
-		colon = strrchr(line, ':');
-		snprintf(p.port, sizeof(p.port), "%s", colon ? colon + 1 : "0");
+		learn_port(&p);
 		snprintf(cmd, sizeof(cmd), "-r '%s'", fx_path("t"));
 		ss = send_sh(p.port, cmd, e2, sizeof(e2));
 		rs = finish(&p, o2, sizeof(o2), err, sizeof(err));
